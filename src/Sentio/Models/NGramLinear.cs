@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using Sentio.Configuration;
+using Sentio.Data;
+using Sentio.IO;
+using Sentio.Text;
+using Sentio.Training;
+
+namespace Sentio.Models;
+
+/// <summary>How examples of the rarer class are weighted in the loss.</summary>
+public enum ClassWeighting
+{
+    /// <summary>Every example counts once.</summary>
+    None,
+
+    /// <summary>scikit-learn's <c>class_weight='balanced'</c> per label: n / (2 · count of the example's class).</summary>
+    Balanced,
+}
+
+/// <summary>Options of <see cref="NGramLinear"/>. The defaults are the tuned GoEmotions recipe.</summary>
+public sealed record NGramLinearOptions : IValidatableOptions
+{
+    /// <summary>Word n-gram block; null leaves it out.</summary>
+    public NGramBlockOptions? WordNgrams { get; init; } = new() { Analyzer = NGramAnalyzer.Word, MinN = 1, MaxN = 2 };
+
+    /// <summary>Character n-gram block; null leaves it out.</summary>
+    public NGramBlockOptions? CharNgrams { get; init; } = new() { Analyzer = NGramAnalyzer.CharWordBounded, MinN = 2, MaxN = 5 };
+
+    /// <summary>Inverse regularisation strength, scikit-learn's <c>C</c>: larger fits the training data more closely.</summary>
+    public double C { get; init; } = 1;
+
+    public ClassWeighting ClassWeight { get; init; } = ClassWeighting.None;
+
+    /// <summary>Solver stopping tolerance on the largest dual projected gradient of a pass (LIBLINEAR's eps).</summary>
+    public double Tolerance { get; init; } = 0.01;
+
+    public int MaxPasses { get; init; } = 100;
+
+    /// <summary>Worker threads of the label-parallel solver; 0 = all cores.</summary>
+    public int Threads { get; init; }
+
+    public IEnumerable<ConfigError> Validate()
+    {
+        if (WordNgrams == null && CharNgrams == null) yield return new("word_ngrams", "word_ngrams and char_ngrams are both null; keep at least one");
+        foreach (var (key, block) in new[] { ("word_ngrams", WordNgrams), ("char_ngrams", CharNgrams) })
+        {
+            if (block == null) continue;
+            if (block.MinN < 1 || block.MaxN < block.MinN) yield return new($"{key}.max_n", $"expected 1 <= min_n <= max_n, got min_n={block.MinN}, max_n={block.MaxN}");
+            if (block.MinDocumentFrequency < 1) yield return new($"{key}.min_document_frequency", $"expected an integer >= 1, got {block.MinDocumentFrequency}");
+            if (block.MaxFeatures < 0) yield return new($"{key}.max_features", $"expected 0 (no limit) or a positive integer, got {block.MaxFeatures}");
+        }
+        if (!(C > 0)) yield return new("c", $"expected a number > 0, got {C}");
+        if (!(Tolerance > 0)) yield return new("tolerance", $"expected a number > 0, got {Tolerance}");
+        if (MaxPasses < 1) yield return new("max_passes", $"expected an integer >= 1, got {MaxPasses}");
+        if (Threads < 0) yield return new("threads", $"expected 0 (all cores) or a positive integer, got {Threads}");
+    }
+}
+
+/// <summary>The fast CPU baseline: sublinear TF-IDF word and character n-grams, one L2-regularised logistic
+/// regression per label (one-vs-rest), each solved exactly by <see cref="DualLogisticRegression"/>.</summary>
+public sealed class NGramLinear : IMultiLabelClassifier
+{
+    public const string ArchitectureName = "sentio.NGramLinear.v1";
+    private const string WeightsFile = "ngram_linear.bin";
+    private const int FormatVersion = 1;
+
+    public static readonly ArchitectureInfo Info = new(
+        ArchitectureName, typeof(NGramLinearOptions),
+        (options, labels, seed) => new NGramLinear((NGramLinearOptions)options, labels, seed),
+        Load);
+
+    private readonly int seed;
+    private TfidfNGramVectorizer[] vectorizers = [];
+    private float[][] weights = []; // per label: [features + 1], bias last
+
+    public NGramLinear(NGramLinearOptions options, IReadOnlyList<string> labelNames, int seed)
+    {
+        Options = options;
+        LabelNames = labelNames;
+        this.seed = seed;
+    }
+
+    public string Architecture => ArchitectureName;
+    public IReadOnlyList<string> LabelNames { get; }
+    public NGramLinearOptions Options { get; }
+    private bool IsFitted => weights.Length > 0;
+
+    public void Fit(MultiLabelDataset train, MultiLabelDataset? validation, ITrainingMonitor monitor)
+    {
+        if (train.Count == 0) throw new SentioException("The training split is empty.");
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Options.Threads > 0 ? Options.Threads : Environment.ProcessorCount };
+        var clock = Stopwatch.StartNew();
+        monitor.BeginStage("features", 0);
+        var texts = train.Texts;
+        vectorizers = Blocks().Select(block => TfidfNGramVectorizer.Fit(block, texts)).ToArray();
+        var features = Featurize(texts);
+        monitor.Log($"features: {features.ColumnCount:N0} columns ({string.Join(" + ", vectorizers.Select(v => $"{v.Options.Analyzer} {v.FeatureCount:N0}"))}), {features.NonZeros:N0} non-zeros, {clock.Elapsed.TotalSeconds:F1} s");
+
+        var truth = train.LabelMatrix();
+        var fitted = new float[LabelNames.Count][];
+        var passes = new int[LabelNames.Count];
+        monitor.BeginStage("logistic regression", LabelNames.Count);
+        Parallel.For(0, LabelNames.Count, parallel, label =>
+        {
+            var positive = new bool[train.Count];
+            int positives = 0;
+            for (int i = 0; i < train.Count; i++) positives += (positive[i] = truth[i, label]) ? 1 : 0;
+            var (costPositive, costNegative) = Costs(positives, train.Count);
+            var (w, used) = DualLogisticRegression.Solve(features, positive, costPositive, costNegative, Options.Tolerance, Options.MaxPasses, seed + label);
+            fitted[label] = Array.ConvertAll(w, x => (float)x);
+            passes[label] = used;
+            monitor.Advance();
+        });
+        weights = fitted;
+        monitor.Log($"solver passes per label: min {passes.Min()}, max {passes.Max()}; fit {clock.Elapsed.TotalSeconds:F1} s");
+        monitor.EpochEnded(new EpochSummary(1, null, null, null, null, clock.Elapsed.TotalSeconds));
+    }
+
+    public double[,] PredictProbabilities(IReadOnlyList<string> texts)
+    {
+        if (!IsFitted) throw new InvalidOperationException("Fit or load the model before predicting.");
+        var features = Featurize(texts);
+        var probabilities = new double[texts.Count, LabelNames.Count];
+        Parallel.For(0, texts.Count, i =>
+        {
+            for (int label = 0; label < LabelNames.Count; label++)
+            {
+                float[] w = weights[label];
+                double margin = w[^1];
+                for (int k = features.RowStarts[i]; k < features.RowStarts[i + 1]; k++) margin += w[features.Columns[k]] * (double)features.Values[k];
+                probabilities[i, label] = 1 / (1 + Math.Exp(-margin));
+            }
+        });
+        return probabilities;
+    }
+
+    public void Save(string directory)
+    {
+        if (!IsFitted) throw new InvalidOperationException("Fit the model before saving it.");
+        Directory.CreateDirectory(directory);
+        AtomicFile.Write(Path.Combine(directory, WeightsFile), stream =>
+        {
+            using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+            writer.Write(FormatVersion);
+            writer.Write(vectorizers.Length);
+            foreach (var vectorizer in vectorizers)
+            {
+                writer.Write(vectorizer.FeatureCount);
+                foreach (ulong term in vectorizer.Terms) writer.Write(term);
+                foreach (float idf in vectorizer.Idf) writer.Write(idf);
+            }
+            writer.Write(weights.Length);
+            writer.Write(weights[0].Length);
+            foreach (var w in weights) foreach (float x in w) writer.Write(x);
+        });
+        ModelCatalog.WriteManifest(directory, ArchitectureName, LabelNames, Options);
+    }
+
+    public static NGramLinear Load(string directory)
+    {
+        var (labels, options) = ModelCatalog.ReadManifest<NGramLinearOptions>(directory);
+        var model = new NGramLinear(options, labels, seed: 0);
+        string path = Path.Combine(directory, WeightsFile);
+        try
+        {
+            using var reader = new BinaryReader(File.OpenRead(path));
+            int version = reader.ReadInt32();
+            if (version != FormatVersion) throw new SentioException($"{path}: format version {version}, expected {FormatVersion}");
+            var blocks = model.Blocks().ToArray();
+            int blockCount = reader.ReadInt32();
+            if (blockCount != blocks.Length) throw new SentioException($"{path}: {blockCount} feature blocks, but model.json configures {blocks.Length}");
+            model.vectorizers = blocks.Select(block =>
+            {
+                int count = reader.ReadInt32();
+                var terms = new ulong[count];
+                var idf = new float[count];
+                for (int i = 0; i < count; i++) terms[i] = reader.ReadUInt64();
+                for (int i = 0; i < count; i++) idf[i] = reader.ReadSingle();
+                return TfidfNGramVectorizer.FromState(block, terms, idf);
+            }).ToArray();
+            int labelCount = reader.ReadInt32(), width = reader.ReadInt32();
+            if (labelCount != labels.Count || width != model.vectorizers.Sum(v => v.FeatureCount) + 1)
+                throw new SentioException($"{path}: weights of shape [{labelCount}, {width}] do not match {labels.Count} labels and the vocabulary");
+            model.weights = Enumerable.Range(0, labelCount).Select(_ =>
+            {
+                var w = new float[width];
+                for (int i = 0; i < width; i++) w[i] = reader.ReadSingle();
+                return w;
+            }).ToArray();
+        }
+        catch (EndOfStreamException) { throw new SentioException($"{path}: truncated file"); }
+        catch (FileNotFoundException) { throw new SentioException($"{path}: not found"); }
+        return model;
+    }
+
+    public void Dispose() { }
+
+    private IEnumerable<NGramBlockOptions> Blocks() => new[] { Options.WordNgrams, Options.CharNgrams }.OfType<NGramBlockOptions>();
+
+    private CsrMatrix Featurize(IReadOnlyList<string> texts) =>
+        CsrMatrix.HorizontalStack(vectorizers.Select(v => v.Transform(texts)).ToArray());
+
+    private (double Positive, double Negative) Costs(int positives, int count) => Options.ClassWeight switch
+    {
+        ClassWeighting.Balanced when positives > 0 && positives < count =>
+            (Options.C * count / (2.0 * positives), Options.C * count / (2.0 * (count - positives))),
+        _ => (Options.C, Options.C),
+    };
+}

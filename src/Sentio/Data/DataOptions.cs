@@ -1,0 +1,99 @@
+using Sentio.Configuration;
+
+namespace Sentio.Data;
+
+/// <summary>How a labelled file is laid out.</summary>
+public enum DataFormat
+{
+    /// <summary>GoEmotions: no header, <c>text&lt;TAB&gt;label indices&lt;TAB&gt;id</c>, names in labels.txt
+    /// (config value <c>goemotions_tsv</c>).</summary>
+    GoemotionsTsv,
+
+    /// <summary>CSV with a text column and one 0/1 column per label (<c>wide_csv</c>).</summary>
+    WideCsv,
+
+    /// <summary>CSV with a text column and one column listing the labels (<c>label_list_csv</c>).</summary>
+    LabelListCsv,
+}
+
+/// <summary>The <c>data:</c> section of a config: which dataset to train and evaluate on and how its files
+/// are read. Either <see cref="Dataset"/> (a built-in dataset, fetched when needed) or <see cref="Train"/>
+/// (with optional <see cref="Validation"/> and <see cref="Test"/>) is set. A split without a file is carved
+/// from train by iterative stratification.</summary>
+public sealed record DataOptions : IValidatableOptions
+{
+    /// <summary>A built-in dataset name (see <see cref="DatasetRegistry.Names"/>), e.g. <c>goemotions/original</c>.
+    /// Default: null.</summary>
+    public string? Dataset { get; init; }
+
+    /// <summary>The training file; relative paths resolve against the config file's folder. Default: null.</summary>
+    public string? Train { get; init; }
+
+    /// <summary>The validation file; null carves <see cref="ValidationFraction"/> of train. Default: null.</summary>
+    public string? Validation { get; init; }
+
+    /// <summary>The test file; null carves <see cref="TestFraction"/> of train. Default: null.</summary>
+    public string? Test { get; init; }
+
+    /// <summary>The files' layout; null infers it: <c>.tsv</c> is GoEmotions TSV, a <c>.csv</c> whose header has a
+    /// label-list column (or with <see cref="LabelColumn"/> set) is a label-list CSV, any other <c>.csv</c> a wide
+    /// CSV. Default: null.</summary>
+    public DataFormat? Format { get; init; }
+
+    /// <summary>The text column of a CSV; null tries text, comment_text, sentence, content, review, tweet. Default: null.</summary>
+    public string? TextColumn { get; init; }
+
+    /// <summary>The id column of a CSV; null uses <c>id</c> when present. Default: null.</summary>
+    public string? IdColumn { get; init; }
+
+    /// <summary>The column listing each text's labels (label-list CSV). Default: null (tries labels, label, emotions, emotion).</summary>
+    public string? LabelColumn { get; init; }
+
+    /// <summary>The 0/1 label columns of a wide CSV, in order; null infers them. Default: null.</summary>
+    public IReadOnlyList<string>? LabelColumns { get; init; }
+
+    /// <summary>A file with one label name per line: the label order for GoEmotions TSV (default: labels.txt beside
+    /// the train file) and the fixed label set for a label-list CSV. Default: null.</summary>
+    public string? LabelsFile { get; init; }
+
+    /// <summary>The share of train carved out as validation when there is no validation file. Default: 0.1.</summary>
+    public double ValidationFraction { get; init; } = 0.1;
+
+    /// <summary>The share of train carved out as test when there is no test file. Default: 0.1.</summary>
+    public double TestFraction { get; init; } = 0.1;
+
+    /// <summary>Drop texts with no label from every split; the number dropped per split is reported. Default: false.</summary>
+    public bool DropUnlabeled { get; init; }
+
+    public IEnumerable<ConfigError> Validate()
+    {
+        if (Dataset != null && Train != null)
+            yield return new ConfigError("dataset", $"set either dataset or train, not both (dataset '{Dataset}', train '{Train}')");
+        if (Dataset == null && Train == null)
+            yield return new ConfigError("dataset", $"set dataset (one of: {string.Join(", ", DatasetRegistry.Names)}) or train (a file path)");
+        if (Dataset != null && !DatasetRegistry.TryGet(Dataset, out _))
+            yield return new ConfigError("dataset", $"unknown dataset '{Dataset}'; known: {string.Join(", ", DatasetRegistry.Names)}");
+        if (Dataset == null && Train == null && (Validation != null || Test != null))
+            yield return new ConfigError("train", "validation/test files are given but no train file");
+        if (!(ValidationFraction > 0 && ValidationFraction < 0.5))
+            yield return new ConfigError("validation_fraction", $"expected a number in (0, 0.5), got {ValidationFraction}");
+        if (!(TestFraction > 0 && TestFraction < 0.5))
+            yield return new ConfigError("test_fraction", $"expected a number in (0, 0.5), got {TestFraction}");
+        if (LabelColumns != null && LabelColumn != null)
+            yield return new ConfigError("label_columns", "set label_columns (a wide CSV) or label_column (a label-list CSV), not both");
+        if (LabelColumns is { Count: 0 })
+            yield return new ConfigError("label_columns", "the list is empty; remove the key to infer the label columns");
+        if (LabelColumns != null && Format is DataFormat.GoemotionsTsv or DataFormat.LabelListCsv)
+            yield return new ConfigError("label_columns", $"only a wide_csv file has label columns (format is {FormatName(Format.Value)})");
+        if (LabelColumn != null && Format is DataFormat.GoemotionsTsv or DataFormat.WideCsv)
+            yield return new ConfigError("label_column", $"only a label_list_csv file has a label column (format is {FormatName(Format.Value)})");
+    }
+
+    /// <summary>The config spelling of a format, e.g. <c>wide_csv</c>.</summary>
+    public static string FormatName(DataFormat format) => format switch
+    {
+        DataFormat.GoemotionsTsv => "goemotions_tsv",
+        DataFormat.WideCsv => "wide_csv",
+        _ => "label_list_csv",
+    };
+}

@@ -1,0 +1,69 @@
+namespace Sentio.Data;
+
+/// <summary>Reads a CSV file with a header, one text column and one 0/1 column per label, e.g. SemEval-2025
+/// Task 11: <c>id,text,anger,fear,joy,sadness,surprise</c>.</summary>
+public static class WideCsvReader
+{
+    /// <summary>Reads <paramref name="path"/>. Label names are the label column names as written in the header.</summary>
+    /// <param name="textColumn">The text column; null tries text, comment_text, sentence, content, review, tweet.</param>
+    /// <param name="idColumn">The id column carried into <see cref="TextExample.Id"/>; null uses <c>id</c> when present.</param>
+    /// <param name="labelColumns">The label columns, in this order; null infers them: every column other than
+    /// the text and id columns whose values are all 0 or 1, in header order.</param>
+    /// <exception cref="SentioException">Missing file or column, duplicate column, a row with the wrong number of
+    /// fields or an unterminated quote, empty text, a label value other than 0/1, no label column found.</exception>
+    public static MultiLabelDataset Read(string path, string? textColumn = null, string? idColumn = null,
+        IReadOnlyList<string>? labelColumns = null)
+    {
+        string fileName = Path.GetFileName(path);
+        var rows = DelimitedText.ParseCsv(DelimitedText.ReadAllText(path), fileName).ToList();
+        if (rows.Count == 0) throw new SentioException($"{fileName}: empty file (expected a header row)");
+        var header = new CsvHeader(rows[0], fileName);
+        int textIndex = header.FindTextColumn(textColumn);
+        int idIndex = header.FindIdColumn(idColumn);
+        for (int r = 1; r < rows.Count; r++) header.CheckFieldCount(rows[r]);
+
+        int[] labelIndices = labelColumns != null
+            ? labelColumns.Select(name => header.Require(name, "label_columns")).ToArray()
+            : InferLabelColumns(header, rows, textIndex, idIndex, fileName);
+        if (labelIndices.Length == 0) throw SentioException.At(fileName, header.Line, "label_columns: the list is empty");
+        if (labelIndices.Contains(textIndex))
+            throw SentioException.At(fileName, header.Line, $"column '{header.Names[textIndex]}' cannot be both the text and a label");
+
+        var examples = new List<TextExample>(rows.Count - 1);
+        var labels = new List<int>();
+        for (int r = 1; r < rows.Count; r++)
+        {
+            DelimitedRow row = rows[r];
+            string text = row.Fields[textIndex];
+            if (string.IsNullOrWhiteSpace(text)) throw SentioException.At(fileName, row.Line, $"empty text in column '{header.Names[textIndex]}'");
+            labels.Clear();
+            for (int l = 0; l < labelIndices.Length; l++)
+            {
+                string value = row.Fields[labelIndices[l]].Trim();
+                if (value == "1") labels.Add(l);
+                else if (value != "0")
+                    throw SentioException.At(fileName, row.Line, $"label value '{value}' in column '{header.Names[labelIndices[l]]}' is not 0 or 1");
+            }
+            string? id = idIndex >= 0 && row.Fields[idIndex].Trim() is { Length: > 0 } idValue ? idValue : null;
+            examples.Add(new TextExample(id, text, labels.ToArray(), fileName, row.Line));
+        }
+        return new MultiLabelDataset(labelIndices.Select(i => header.Names[i]).ToArray(), examples);
+    }
+
+    private static int[] InferLabelColumns(CsvHeader header, List<DelimitedRow> rows, int textIndex, int idIndex, string fileName)
+    {
+        var labelIndices = new List<int>();
+        var rejected = new List<string>();
+        for (int c = 0; c < header.Count; c++)
+        {
+            if (c == textIndex || c == idIndex) continue;
+            int badRow = rows.FindIndex(1, row => row.Fields[c].Trim() is not ("0" or "1"));
+            if (badRow < 0) labelIndices.Add(c);
+            else rejected.Add($"'{header.Names[c]}' has '{rows[badRow].Fields[c]}' at line {rows[badRow].Line}");
+        }
+        if (labelIndices.Count == 0)
+            throw SentioException.At(fileName, header.Line,
+                $"no label columns found (a label column holds only 0 and 1): {string.Join("; ", rejected)}; set label_columns or label_column");
+        return labelIndices.ToArray();
+    }
+}

@@ -1,1 +1,70 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Sentio.Data;
+using Sentio.Evaluation;
+using Sentio.Models;
+using Sentio.Training;
+
+// Benchmarks that print Sentio's figures beside a reference peer's, measured in the same run.
+//   dotnet run -c Release --project bench/Sentio.Bench -- linear [--c 1] [--threads 2] [--data-dir ../shared/data]
+// linear: the n-gram logistic-regression model vs scikit-learn (tools/linear_reference.py, Debian's
+// /usr/bin/python3) on GoEmotions original: same features, same C, thresholds tuned per label on dev.
+var options = ParseOptions(args.Skip(1).ToArray());
+string benchmark = args.FirstOrDefault() ?? "linear";
+if (benchmark != "linear")
+{
+    Console.Error.WriteLine($"unknown benchmark '{benchmark}'; available: linear");
+    return 2;
+}
+string repoRoot = FindRepoRoot();
+string dataDir = Path.GetFullPath(options.GetValueOrDefault("data-dir") ?? Path.Combine(repoRoot, "..", "shared", "data"));
+double c = double.Parse(options.GetValueOrDefault("c") ?? "1", CultureInfo.InvariantCulture);
+int threads = int.Parse(options.GetValueOrDefault("threads") ?? "2", CultureInfo.InvariantCulture);
+
+var splits = DatasetLoader.Load(new DataOptions { Dataset = "goemotions/original" }, repoRoot, seed: 13, dataDir);
+Console.WriteLine($"GoEmotions original: {splits.Train.Count:N0} train / {splits.Validation.Count:N0} dev / {splits.Test.Count:N0} test, {splits.LabelNames.Count} labels; C={c}, {threads} threads");
+
+var clock = Stopwatch.StartNew();
+using var model = new NGramLinear(new NGramLinearOptions { C = c, Threads = threads }, splits.LabelNames, seed: 13);
+model.Fit(splits.Train, splits.Validation, SilentMonitor.Instance);
+double sentioFit = clock.Elapsed.TotalSeconds;
+var thresholds = ThresholdTuner.Tune(model.PredictProbabilities(splits.Validation.Texts), splits.Validation.LabelMatrix(), splits.LabelNames)
+    .WithStrategy(ThresholdStrategy.PerLabel);
+var predicted = thresholds.Apply(model.PredictProbabilities(splits.Test.Texts));
+var truth = splits.Test.LabelMatrix();
+var sentio = (Macro: MultiLabelMetrics.F1(truth, predicted, Average.Macro), Micro: MultiLabelMetrics.F1(truth, predicted, Average.Micro), Fit: sentioFit);
+
+var python = Process.Start(new ProcessStartInfo("/usr/bin/python3",
+    [Path.Combine(repoRoot, "tools", "linear_reference.py"), Path.Combine(dataDir, "goemotions", "original"), "--c", c.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture)])
+{ RedirectStandardOutput = true })!;
+string line = python.StandardOutput.ReadToEnd().Trim().Split('\n')[^1];
+python.WaitForExit();
+if (python.ExitCode != 0)
+{
+    Console.Error.WriteLine("the scikit-learn reference failed (needs Debian's python3-sklearn: apt-get install python3-sklearn)");
+    return 1;
+}
+var reference = JsonDocument.Parse(line).RootElement;
+double referenceFit = reference.GetProperty("fit_seconds").GetDouble();
+
+Console.WriteLine();
+Console.WriteLine($"{"",-14} {"macro-F1",9} {"micro-F1",9} {"fit s",8}");
+Console.WriteLine($"{"Sentio",-14} {sentio.Macro,9:F4} {sentio.Micro,9:F4} {sentio.Fit,8:F1}");
+Console.WriteLine($"{"scikit-learn",-14} {reference.GetProperty("macro_f1").GetDouble(),9:F4} {reference.GetProperty("micro_f1").GetDouble(),9:F4} {referenceFit,8:F1}");
+Console.WriteLine($"fit time ratio scikit-learn / Sentio: {referenceFit / sentio.Fit:F1}x (fit = featurize train + solve all labels)");
 return 0;
+
+static Dictionary<string, string> ParseOptions(string[] args)
+{
+    var parsed = new Dictionary<string, string>();
+    for (int i = 0; i + 1 < args.Length; i += 2) parsed[args[i].TrimStart('-')] = args[i + 1];
+    return parsed;
+}
+
+static string FindRepoRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, "Sentio.slnx"))) return dir.FullName;
+    throw new InvalidOperationException("Sentio.slnx not found");
+}

@@ -1,1 +1,1 @@
-return 0;
+return Sentio.Cli.SentioCommandLine.Run(args);

@@ -71,6 +71,31 @@ public static class YamlBinder
             .Where(p => p.CanWrite && p.GetIndexParameters().Length == 0)
             .ToDictionary(p => KeyOf(p.Name), StringComparer.Ordinal);
 
+    /// <summary>The inverse of binding: a record as a YAML mapping with the same keys and enum spellings,
+    /// so a written config binds back to an equal record.</summary>
+    public static YamlNode ToYaml(object? value) => value switch
+    {
+        null => new YamlScalarNode("null"),
+        string s => new YamlScalarNode(s) { Style = ScalarStyle.DoubleQuoted },
+        bool b => new YamlScalarNode(b ? "true" : "false"),
+        Enum e => new YamlScalarNode(KeyOf(e.ToString())),
+        double d => new YamlScalarNode(d.ToString("R", CultureInfo.InvariantCulture)),
+        float f => new YamlScalarNode(f.ToString("R", CultureInfo.InvariantCulture)),
+        IFormattable number when value.GetType().IsPrimitive => new YamlScalarNode(number.ToString(null, CultureInfo.InvariantCulture)),
+        System.Collections.IEnumerable items => new YamlSequenceNode(items.Cast<object?>().Select(ToYaml)),
+        _ => new YamlMappingNode(BindableProperties(value.GetType())
+            .Select(p => new KeyValuePair<YamlNode, YamlNode>(new YamlScalarNode(p.Key), ToYaml(p.Value.GetValue(value))))),
+    };
+
+    /// <summary>Writes a YAML node as text.</summary>
+    public static string Serialize(YamlNode root)
+    {
+        var writer = new StringWriter();
+        new YamlStream(new YamlDocument(root)).Save(writer, assignAnchors: false);
+        string text = writer.ToString();
+        return text.EndsWith("...\n", StringComparison.Ordinal) ? text[..^4] : text;
+    }
+
     private static object? BindRecord(Type type, YamlNode? node, string path, List<ConfigError> errors)
     {
         object record = Activator.CreateInstance(type)

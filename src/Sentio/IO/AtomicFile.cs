@@ -14,6 +14,9 @@ public static class AtomicFile
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    /// <summary>As <see cref="Json"/>, on one line (for JSON Lines files).</summary>
+    public static readonly JsonSerializerOptions JsonLine = new(Json) { WriteIndented = false };
+
     public static void Write(string path, Action<Stream> write)
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;

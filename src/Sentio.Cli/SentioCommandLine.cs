@@ -1,0 +1,273 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Sentio.Configuration;
+using Sentio.Data;
+using Sentio.Evaluation;
+using Sentio.Inference;
+using Sentio.IO;
+using Sentio.Training;
+
+namespace Sentio.Cli;
+
+/// <summary>The <c>sentio</c> command: parses arguments and calls the library; no logic of its own.</summary>
+public static class SentioCommandLine
+{
+    /// <summary>Runs the command line; returns the process exit code (0 success, 1 bad input or failure, 2 usage).</summary>
+    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        output ??= Console.Out;
+        error ??= Console.Error;
+        var root = Build(output, error);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var problem in parsed.Errors) error.WriteLine($"sentio: {problem.Message}");
+            error.WriteLine("Run 'sentio --help' for usage.");
+            return 2;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (SentioException e)
+        {
+            error.WriteLine($"sentio: error: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static RootCommand Build(TextWriter output, TextWriter error)
+    {
+        var dataDir = new Option<string?>("--data-dir")
+        {
+            Description = "Folder holding the built-in datasets (layout: goemotions/original/train.tsv, ...); default: $SENTIO_DATA_DIR, else downloaded into $SENTIO_HOME",
+        };
+        var modelPath = new Option<string>("--model-path") { Description = "A run directory written by 'sentio train' (or a model folder)", Required = true };
+
+        var root = new RootCommand("Sentio: multi-label emotion classification — train, tune, evaluate and use emotion classifiers.");
+        root.Add(TrainCommand(dataDir, output));
+        root.Add(TuneThresholdsCommand(modelPath, dataDir, output));
+        root.Add(EvalCommand(modelPath, dataDir, output));
+        root.Add(PredictCommand(modelPath, output));
+        root.Add(AnalyzeCommand(dataDir, output));
+        return root;
+    }
+
+    private static Command TrainCommand(Option<string?> dataDir, TextWriter output)
+    {
+        var config = new Option<string>("--config") { Description = "YAML training config (see configs/)", Required = true };
+        var outputDir = new Option<string>("--output-dir") { Description = "Where the new run directory is created", DefaultValueFactory = _ => "runs" };
+        var seed = new Option<int?>("--seed") { Description = "Overrides the config's seed" };
+        var command = new Command("train", "Train a model from a config; writes a run directory with the model, thresholds tuned on validation, and validation/test metrics.")
+        {
+            config, outputDir, seed, dataDir,
+        };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(config)!;
+            var loaded = TrainConfig.Load(path);
+            if (parse.GetValue(seed) is { } overriddenSeed) loaded = loaded with { Seed = overriddenSeed };
+            var monitor = new ConsoleMonitor(output);
+            var result = monitor.Run(m => TrainingRun.Execute(loaded, Path.GetDirectoryName(Path.GetFullPath(path))!, parse.GetValue(outputDir)!, parse.GetValue(dataDir), m));
+            output.WriteLine();
+            output.WriteLine(result.Test.ToTable());
+            output.WriteLine($"Run directory: {result.Run.Path}");
+            output.WriteLine($"Test macro-F1 {result.Test.MacroAvg.F1:F4}, micro-F1 {result.Test.MicroAvg.F1:F4} ({result.Thresholds.Strategy} thresholds tuned on validation); model fit in {result.FitSeconds:F1} s");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command TuneThresholdsCommand(Option<string> modelPath, Option<string?> dataDir, TextWriter output)
+    {
+        var strategy = new Option<ThresholdStrategy>("--strategy") { Description = "per-label or global thresholds", DefaultValueFactory = _ => ThresholdStrategy.PerLabel, CustomParser = r => ParseEnum<ThresholdStrategy>(r.Tokens[0].Value) };
+        var objective = new Option<ThresholdObjective>("--objective") { Description = "What the global threshold maximises: macro_f1 or micro_f1", DefaultValueFactory = _ => ThresholdObjective.MacroF1, CustomParser = r => ParseEnum<ThresholdObjective>(r.Tokens[0].Value) };
+        var command = new Command("tune-thresholds", "Tune decision thresholds again on the run's validation split (exact sweep); rewrites thresholds.json and metrics.")
+        {
+            modelPath, strategy, objective, dataDir,
+        };
+        command.SetAction(parse =>
+        {
+            var run = RequireRun(parse.GetValue(modelPath)!);
+            var (thresholds, validation, test) = TrainingRun.RetuneThresholds(run,
+                new ThresholdOptions { Strategy = parse.GetValue(strategy), Objective = parse.GetValue(objective) }, parse.GetValue(dataDir));
+            output.WriteLine($"global threshold {thresholds.GlobalThreshold:F4}; validation F1: global {thresholds.GlobalValidationF1:F4}, per-label {thresholds.PerLabelValidationF1:F4}; using {thresholds.Strategy}");
+            if (thresholds.FallbackLabels.Count > 0) output.WriteLine($"labels without validation positives (use the global threshold): {string.Join(", ", thresholds.FallbackLabels)}");
+            output.WriteLine($"validation macro-F1 {validation.MacroAvg.F1:F4}; test macro-F1 {test.MacroAvg.F1:F4}, micro-F1 {test.MicroAvg.F1:F4}");
+            output.WriteLine($"Wrote {run.Thresholds}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command EvalCommand(Option<string> modelPath, Option<string?> dataDir, TextWriter output)
+    {
+        var split = new Option<string>("--split") { Description = "Which split of the run's data to evaluate", DefaultValueFactory = _ => "test" };
+        split.AcceptOnlyFromAmong("train", "validation", "test");
+        var data = new Option<string?>("--data") { Description = "Evaluate on this labelled file instead (TSV in GoEmotions format, or CSV)" };
+        var outputDir = new Option<string?>("--output-dir") { Description = "Where metrics.json and report.txt go (default: <model-path>/eval)" };
+        var command = new Command("eval", "Evaluate a trained model with its tuned thresholds: writes eval/metrics.json (all metrics) and eval/report.txt (per-label report).")
+        {
+            modelPath, split, data, outputDir, dataDir,
+        };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(modelPath)!;
+            using var predictor = Predictor.Load(path);
+            MultiLabelDataset dataset;
+            string source;
+            if (parse.GetValue(data) is { } file)
+            {
+                var options = RunDirectory.IsRunDirectory(path) ? TrainConfig.Load(new RunDirectory(path).Config).Data : new DataOptions();
+                dataset = DatasetLoader.ReadFile(file, options with { Format = null }, predictor.LabelNames, Directory.GetCurrentDirectory());
+                source = file;
+            }
+            else
+            {
+                var splits = TrainingRun.LoadSplits(RequireRun(path), parse.GetValue(dataDir));
+                dataset = splits.Named.First(s => s.Name == parse.GetValue(split)).Dataset;
+                source = $"{parse.GetValue(split)} split";
+            }
+            var report = MetricsReport.Compute(dataset.LabelMatrix(), predictor.PredictProbabilities(dataset.Texts), predictor.Thresholds, predictor.LabelNames);
+            string folder = parse.GetValue(outputDir) ?? Path.Combine(path, "eval");
+            report.Save(Path.Combine(folder, "metrics.json"));
+            AtomicFile.WriteText(Path.Combine(folder, "report.txt"), report.ToTable());
+            output.WriteLine($"{source}: {dataset.Count} texts");
+            output.WriteLine(report.ToTable());
+            output.WriteLine($"Wrote {Path.Combine(folder, "metrics.json")} and report.txt");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command PredictCommand(Option<string> modelPath, TextWriter output)
+    {
+        var text = new Option<string[]>("--text") { Description = "A text to label (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var input = new Option<string?>("--input") { Description = "A file of texts: .txt (one per line), .csv or .tsv (text column found by name)" };
+        var outputFile = new Option<string?>("--output") { Description = "With --input: write predictions here (.csv: id, probabilities, 0/1 columns; .jsonl: one JSON object per line)" };
+        var textColumn = new Option<string?>("--text-column") { Description = "With a CSV --input: the text column (default: found by name)" };
+        var idColumn = new Option<string?>("--id-column") { Description = "With a CSV --input: the id column (default: 'id' when present)" };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
+        var command = new Command("predict", "Label texts with a trained model and its tuned thresholds.")
+        {
+            modelPath, text, input, outputFile, textColumn, idColumn, json,
+        };
+        command.Validators.Add(result =>
+        {
+            bool hasText = result.GetValue(text) is { Length: > 0 }, hasInput = result.GetValue(input) != null;
+            if (hasText == hasInput) result.AddError("give either --text or --input");
+            if (result.GetValue(outputFile) != null && !hasInput) result.AddError("--output needs --input");
+        });
+        command.SetAction(parse =>
+        {
+            using var predictor = Predictor.Load(parse.GetValue(modelPath)!);
+            IReadOnlyList<Prediction> predictions;
+            if (parse.GetValue(input) is { } file)
+            {
+                var rows = DatasetLoader.ReadUnlabeled(file, parse.GetValue(textColumn), parse.GetValue(idColumn));
+                predictions = predictor.Predict(rows.Select(r => r.Text).ToArray(), rows.Select(r => r.Id).ToArray());
+                if (parse.GetValue(outputFile) is { } target)
+                {
+                    WritePredictions(target, predictions, predictor.LabelNames);
+                    output.WriteLine($"Wrote {predictions.Count} predictions to {target}");
+                    return 0;
+                }
+            }
+            else predictions = predictor.Predict(parse.GetValue(text)!);
+            if (parse.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(predictions.Select(p => PredictionJson(p, predictor.LabelNames)), AtomicFile.Json));
+            else PrintPredictions(output, predictions, predictor.LabelNames);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command AnalyzeCommand(Option<string?> dataDir, TextWriter output)
+    {
+        var config = new Option<string?>("--config") { Description = "Analyze the splits of a training config" };
+        var dataset = new Option<string?>("--dataset") { Description = $"Analyze a built-in dataset: {string.Join(", ", DatasetRegistry.Names)}" };
+        var outputFile = new Option<string?>("--output") { Description = "Also write the analysis as JSON to this file" };
+        var seed = new Option<int>("--seed") { Description = "Seed for carving missing splits", DefaultValueFactory = _ => 13 };
+        var command = new Command("analyze", "Dataset analysis: label counts and rates, labels per text, co-occurrence, text lengths, duplicates across splits.")
+        {
+            config, dataset, outputFile, seed, dataDir,
+        };
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(config) != null) == (result.GetValue(dataset) != null)) result.AddError("give either --config or --dataset");
+        });
+        command.SetAction(parse =>
+        {
+            DatasetSplits splits;
+            if (parse.GetValue(config) is { } path)
+            {
+                var loaded = TrainConfig.Load(path);
+                splits = DatasetLoader.Load(loaded.Data, Path.GetDirectoryName(Path.GetFullPath(path))!, loaded.Seed, parse.GetValue(dataDir));
+            }
+            else splits = DatasetLoader.Load(new DataOptions { Dataset = parse.GetValue(dataset) }, Directory.GetCurrentDirectory(), parse.GetValue(seed), parse.GetValue(dataDir));
+            var analysis = DatasetAnalysis.Compute(splits);
+            output.WriteLine(analysis.ToTable());
+            if (parse.GetValue(outputFile) is { } target)
+            {
+                analysis.Save(target);
+                output.WriteLine($"Wrote {target}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static RunDirectory RequireRun(string path) =>
+        RunDirectory.IsRunDirectory(path) ? new RunDirectory(path)
+        : throw new SentioException($"{path}: not a run directory (expected model/ and config.yaml written by 'sentio train')");
+
+    private static T ParseEnum<T>(string text) where T : struct, Enum =>
+        Enum.GetValues<T>().FirstOrDefault(v => YamlBinder.KeyOf(v.ToString()) == text.Replace('-', '_')) is var value && YamlBinder.KeyOf(value.ToString()) == text.Replace('-', '_')
+            ? value
+            : throw new SentioException($"'{text}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(YamlBinder.KeyOf))}");
+
+    private static object PredictionJson(Prediction p, IReadOnlyList<string> labels) => new
+    {
+        id = p.Id,
+        text = p.Text,
+        labels = p.Labels,
+        probabilities = labels.Select((l, j) => (l, j)).ToDictionary(x => x.l, x => Math.Round(p.Probabilities[x.j], 6)),
+    };
+
+    private static void PrintPredictions(TextWriter output, IReadOnlyList<Prediction> predictions, IReadOnlyList<string> labels)
+    {
+        foreach (var p in predictions)
+        {
+            output.WriteLine(p.Id == null ? p.Text : $"{p.Id}: {p.Text}");
+            output.WriteLine($"  labels: {(p.Labels.Count == 0 ? "(none)" : string.Join(", ", p.Labels))}");
+            var top = labels.Select((l, j) => (Label: l, Probability: p.Probabilities[j])).OrderByDescending(x => x.Probability).Take(5);
+            output.WriteLine("  top:    " + string.Join("  ", top.Select(x => $"{x.Label} {x.Probability:F3}")));
+        }
+    }
+
+    private static void WritePredictions(string path, IReadOnlyList<Prediction> predictions, IReadOnlyList<string> labels)
+    {
+        var text = new StringBuilder();
+        if (path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
+        {
+            foreach (var p in predictions) text.AppendLine(JsonSerializer.Serialize(PredictionJson(p, labels), AtomicFile.JsonLine));
+        }
+        else
+        {
+            text.AppendLine(string.Join(',', new[] { "id" }.Concat(labels.Select(l => $"{l}_probability")).Concat(labels)));
+            for (int i = 0; i < predictions.Count; i++)
+            {
+                var p = predictions[i];
+                var fields = new List<string> { Csv(p.Id ?? (i + 1).ToString(CultureInfo.InvariantCulture)) };
+                fields.AddRange(p.Probabilities.Select(x => x.ToString("0.######", CultureInfo.InvariantCulture)));
+                fields.AddRange(labels.Select(l => p.Labels.Contains(l) ? "1" : "0"));
+                text.AppendLine(string.Join(',', fields));
+            }
+        }
+        AtomicFile.WriteText(path, text.ToString());
+    }
+
+    private static string Csv(string field) =>
+        field.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
+}

@@ -1,0 +1,118 @@
+using Sentio.Data;
+using Sentio.Evaluation;
+using Sentio.Models;
+using YamlDotNet.RepresentationModel;
+
+namespace Sentio.Configuration;
+
+/// <summary>How validation-tuned decision thresholds are chosen (the <c>thresholds:</c> section).</summary>
+public sealed record ThresholdOptions
+{
+    /// <summary>Which thresholds predictions use: one per label (default) or one for all.</summary>
+    public ThresholdStrategy Strategy { get; init; } = ThresholdStrategy.PerLabel;
+
+    /// <summary>What the global threshold maximises on validation data.</summary>
+    public ThresholdObjective Objective { get; init; } = ThresholdObjective.MacroF1;
+}
+
+/// <summary>The <c>model:</c> section: a versioned architecture name and that architecture's options record.</summary>
+public sealed record ModelSpec(string Architecture, object Options);
+
+/// <summary>A whole training config, as <c>sentio train --config</c> reads it:
+/// <code>
+/// seed: 13
+/// data: { dataset: goemotions/original }
+/// model: { architecture: sentio.NGramLinear.v1, c: 1.0 }
+/// thresholds: { strategy: per_label }
+/// </code></summary>
+public sealed record TrainConfig
+{
+    /// <summary>Seeds splitting, shuffling and initialisation: the same config and seed give the same metrics.</summary>
+    public int Seed { get; init; } = 13;
+
+    public DataOptions Data { get; init; } = new();
+
+    public ModelSpec Model { get; init; } = new(NGramLinear.ArchitectureName, new NGramLinearOptions());
+
+    public ThresholdOptions Thresholds { get; init; } = new();
+
+    /// <summary>Reads and validates a config file; every problem is reported at once, each with its key path.</summary>
+    /// <exception cref="SentioException">The file is missing, is not valid YAML, or has invalid keys or values.</exception>
+    public static TrainConfig Load(string path)
+    {
+        if (!File.Exists(path)) throw new SentioException($"{path}: config file not found");
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Parses config text; <paramref name="fileName"/> only names the source in errors.</summary>
+    public static TrainConfig Parse(string yaml, string fileName)
+    {
+        var root = YamlBinder.ParseMapping(yaml, fileName);
+        var errors = new List<ConfigError>();
+        var config = new TrainConfig();
+        foreach (var (keyNode, value) in root.Children)
+        {
+            string key = ((YamlScalarNode)keyNode).Value ?? "";
+            config = key switch
+            {
+                "seed" => config with { Seed = (int)YamlBinder.Bind(typeof(int), value, key, errors)! },
+                "data" => config with { Data = YamlBinder.Bind<DataOptions>(value, key, errors) },
+                "model" => config with { Model = BindModel(value, errors) },
+                "thresholds" => config with { Thresholds = YamlBinder.Bind<ThresholdOptions>(value, key, errors) },
+                _ => Unknown(config, key, errors),
+            };
+        }
+        if (!root.Children.ContainsKey(new YamlScalarNode("data")))
+            errors.Add(new ConfigError("data", "missing; give a built-in dataset (data.dataset) or files (data.train)"));
+        else if (config.Data.Dataset == null && config.Data.Train == null)
+            errors.Add(new ConfigError("data", "give a built-in dataset (data.dataset) or files (data.train)"));
+        if (errors.Count > 0)
+            throw new SentioException($"{fileName}: invalid config ({errors.Count} problem{(errors.Count == 1 ? "" : "s")}): " + string.Join("; ", errors));
+        return config;
+    }
+
+    /// <summary>The config as YAML that <see cref="Parse"/> reads back to an equal config.</summary>
+    public string ToYaml()
+    {
+        var model = (YamlMappingNode)YamlBinder.ToYaml(Model.Options);
+        var modelNode = new YamlMappingNode { { "architecture", Model.Architecture } };
+        foreach (var child in model.Children) modelNode.Add(child.Key, child.Value);
+        var root = new YamlMappingNode
+        {
+            { "seed", YamlBinder.ToYaml(Seed) },
+            { "data", YamlBinder.ToYaml(Data) },
+            { "model", modelNode },
+            { "thresholds", YamlBinder.ToYaml(Thresholds) },
+        };
+        return YamlBinder.Serialize(root);
+    }
+
+    private static TrainConfig Unknown(TrainConfig config, string key, List<ConfigError> errors)
+    {
+        errors.Add(new ConfigError(key, "unknown key; allowed keys: seed, data, model, thresholds"));
+        return config;
+    }
+
+    private static ModelSpec BindModel(YamlNode node, List<ConfigError> errors)
+    {
+        var fallback = new ModelSpec(NGramLinear.ArchitectureName, new NGramLinearOptions());
+        if (node is not YamlMappingNode mapping)
+        {
+            errors.Add(new ConfigError("model", "expected a mapping with an 'architecture' key"));
+            return fallback;
+        }
+        var architectureKey = new YamlScalarNode("architecture");
+        if (!mapping.Children.TryGetValue(architectureKey, out var nameNode) || nameNode is not YamlScalarNode { Value: { } name })
+        {
+            errors.Add(new ConfigError("model.architecture", $"missing; one of: {string.Join(", ", ModelCatalog.Names)}"));
+            return fallback;
+        }
+        if (!ModelCatalog.TryGet(name, out var info))
+        {
+            errors.Add(new ConfigError("model.architecture", $"unknown architecture '{name}'; one of: {string.Join(", ", ModelCatalog.Names)}"));
+            return fallback;
+        }
+        var options = new YamlMappingNode(mapping.Children.Where(c => !c.Key.Equals(architectureKey)));
+        return new ModelSpec(name, YamlBinder.Bind(info.OptionsType, options, "model", errors)!);
+    }
+}

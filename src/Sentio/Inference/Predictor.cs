@@ -1,0 +1,65 @@
+using Sentio.Evaluation;
+using Sentio.Models;
+using Sentio.Training;
+
+namespace Sentio.Inference;
+
+/// <summary>One text's prediction: the labels at or above their thresholds, and every label's probability.</summary>
+public sealed record Prediction(string? Id, string Text, IReadOnlyList<string> Labels, IReadOnlyList<double> Probabilities);
+
+/// <summary>A trained model with its decision thresholds, ready to label texts. The CLI's <c>predict</c> and
+/// <c>eval</c> use it; so can any .NET program:
+/// <code>using var predictor = Predictor.Load("runs/20261124-081500-ngram-linear");
+/// foreach (var p in predictor.Predict(["I love it!"])) Console.WriteLine(string.Join(", ", p.Labels));</code></summary>
+public sealed class Predictor : IDisposable
+{
+    private Predictor(IMultiLabelClassifier model, ThresholdSet thresholds, string source)
+    {
+        Model = model;
+        Thresholds = thresholds;
+        Source = source;
+    }
+
+    public IMultiLabelClassifier Model { get; }
+    public ThresholdSet Thresholds { get; }
+    public string Source { get; }
+    public IReadOnlyList<string> LabelNames => Model.LabelNames;
+
+    /// <summary>Loads a run directory (its model/ and thresholds.json) or a bare model folder, which then
+    /// predicts with threshold 0.5.</summary>
+    /// <exception cref="SentioException">The path holds no Sentio model, or its files are invalid.</exception>
+    public static Predictor Load(string path)
+    {
+        if (!Directory.Exists(path)) throw new SentioException($"{path}: no such directory");
+        if (!RunDirectory.IsRunDirectory(path))
+        {
+            var bare = ModelCatalog.Load(path);
+            return new Predictor(bare, ThresholdSet.Fixed(bare.LabelNames), path);
+        }
+        var run = new RunDirectory(path);
+        var model = ModelCatalog.Load(run.Model);
+        var thresholds = File.Exists(run.Thresholds) ? ThresholdSet.Load(run.Thresholds, model.LabelNames) : ThresholdSet.Fixed(model.LabelNames);
+        return new Predictor(model, thresholds, path);
+    }
+
+    /// <summary>[texts] → [texts, labels] probabilities.</summary>
+    public double[,] PredictProbabilities(IReadOnlyList<string> texts) => Model.PredictProbabilities(texts);
+
+    /// <summary>Labels and probabilities for each text; <paramref name="ids"/>, when given, pairs up with the texts.</summary>
+    public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> texts, IReadOnlyList<string?>? ids = null)
+    {
+        if (ids != null && ids.Count != texts.Count) throw new ArgumentException("ids and texts differ in count", nameof(ids));
+        var probabilities = PredictProbabilities(texts);
+        var decisions = Thresholds.Apply(probabilities);
+        var predictions = new Prediction[texts.Count];
+        for (int i = 0; i < texts.Count; i++)
+        {
+            var labels = Enumerable.Range(0, LabelNames.Count).Where(j => decisions[i, j]).Select(j => LabelNames[j]).ToArray();
+            var row = Enumerable.Range(0, LabelNames.Count).Select(j => probabilities[i, j]).ToArray();
+            predictions[i] = new Prediction(ids?[i], texts[i], labels, row);
+        }
+        return predictions;
+    }
+
+    public void Dispose() => Model.Dispose();
+}

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Sentio.Configuration;
+using Sentio.Data;
+using Sentio.Evaluation;
+using Sentio.IO;
+using Sentio.Models;
+
+namespace Sentio.Training;
+
+/// <summary>What <see cref="TrainingRun.Execute"/> produced.</summary>
+public sealed record TrainingRunResult(
+    RunDirectory Run,
+    ThresholdSet Thresholds,
+    MetricsReport Validation,
+    MetricsReport Test,
+    double FitSeconds);
+
+/// <summary>The summary saved as <c>run.json</c>.</summary>
+public sealed record RunSummary(
+    string Architecture,
+    int Seed,
+    IReadOnlyList<string> Labels,
+    IReadOnlyList<SplitInfo> Splits,
+    double FitSeconds,
+    double TotalSeconds,
+    string ThresholdStrategy,
+    double ValidationMacroF1,
+    double TestMacroF1,
+    double TestMicroF1,
+    DateTimeOffset Finished);
+
+/// <summary>The whole of <c>sentio train</c>: load the splits, fit the configured model, tune thresholds on
+/// validation, measure validation and test, and save everything as a run directory.</summary>
+public static class TrainingRun
+{
+    /// <param name="configDirectory">The folder relative data paths resolve against (the config file's).</param>
+    /// <param name="outputRoot">The folder the new run directory is created in.</param>
+    /// <param name="dataDir">A local folder holding the built-in datasets (<c>--data-dir</c>), if given.</param>
+    public static TrainingRunResult Execute(TrainConfig config, string configDirectory, string outputRoot, string? dataDir, ITrainingMonitor monitor)
+    {
+        var clock = Stopwatch.StartNew();
+        config = config with { Data = WithAbsolutePaths(config.Data, configDirectory) };
+        monitor.BeginStage("loading data", 0);
+        var splits = DatasetLoader.Load(config.Data, configDirectory, config.Seed, dataDir);
+        var run = RunDirectory.CreateUnder(outputRoot, config.Model.Architecture);
+        using var logged = new RunLogMonitor(run, monitor);
+        logged.Log($"run directory: {run.Path}");
+        foreach (var line in splits.Report.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)) logged.Log(line);
+        AtomicFile.WriteText(run.Config, config.ToYaml());
+        AtomicFile.WriteText(run.Labels, string.Join('\n', splits.LabelNames) + "\n");
+        AtomicFile.WriteJson(run.SplitReport, splits.Report);
+
+        using var model = ModelCatalog.Create(config.Model.Architecture, config.Model.Options, splits.LabelNames, config.Seed);
+        var fitClock = Stopwatch.StartNew();
+        model.Fit(splits.Train, splits.Validation, logged);
+        double fitSeconds = fitClock.Elapsed.TotalSeconds;
+        model.Save(run.Model);
+
+        logged.BeginStage("thresholds and metrics", 0);
+        var validationProbabilities = model.PredictProbabilities(splits.Validation.Texts);
+        var (thresholds, validation, test) = TuneAndMeasure(run, model, splits, config.Thresholds, validationProbabilities);
+        logged.Log($"validation macro-F1 {validation.MacroAvg.F1:F4}, test macro-F1 {test.MacroAvg.F1:F4}, micro-F1 {test.MicroAvg.F1:F4} ({thresholds.Strategy} thresholds)");
+
+        AtomicFile.WriteJson(run.Summary, new RunSummary(
+            config.Model.Architecture, config.Seed, splits.LabelNames, splits.Report.Splits, fitSeconds, clock.Elapsed.TotalSeconds,
+            JsonNamingPolicy.SnakeCaseLower.ConvertName(thresholds.Strategy.ToString()),
+            validation.MacroAvg.F1, test.MacroAvg.F1, test.MicroAvg.F1, DateTimeOffset.Now));
+        return new TrainingRunResult(run, thresholds, validation, test, fitSeconds);
+    }
+
+    /// <summary>Reloads the splits a run was trained on, from its saved config (seeded splits come out the same).</summary>
+    public static DatasetSplits LoadSplits(RunDirectory run, string? dataDir)
+    {
+        var config = TrainConfig.Load(run.Config);
+        return DatasetLoader.Load(config.Data, run.Path, config.Seed, dataDir);
+    }
+
+    /// <summary>Tunes a run's thresholds again on its validation split (<c>sentio tune-thresholds</c>), and
+    /// rewrites thresholds.json and the validation and test metrics.</summary>
+    public static (ThresholdSet Thresholds, MetricsReport Validation, MetricsReport Test) RetuneThresholds(
+        RunDirectory run, ThresholdOptions options, string? dataDir)
+    {
+        var splits = LoadSplits(run, dataDir);
+        using var model = ModelCatalog.Load(run.Model);
+        return TuneAndMeasure(run, model, splits, options, model.PredictProbabilities(splits.Validation.Texts));
+    }
+
+    private static (ThresholdSet, MetricsReport, MetricsReport) TuneAndMeasure(
+        RunDirectory run, IMultiLabelClassifier model, DatasetSplits splits, ThresholdOptions options, double[,] validationProbabilities)
+    {
+        var thresholds = ThresholdTuner
+            .Tune(validationProbabilities, splits.Validation.LabelMatrix(), splits.LabelNames, options.Objective)
+            .WithStrategy(options.Strategy);
+        thresholds.Save(run.Thresholds);
+        var validation = Measure(run, "validation", splits.Validation, validationProbabilities, thresholds);
+        var test = Measure(run, "test", splits.Test, model.PredictProbabilities(splits.Test.Texts), thresholds);
+        return (thresholds, validation, test);
+    }
+
+    private static DataOptions WithAbsolutePaths(DataOptions data, string baseDirectory)
+    {
+        string? Absolute(string? path) => path == null ? null : Path.GetFullPath(path, baseDirectory);
+        return data with
+        {
+            Train = Absolute(data.Train), Validation = Absolute(data.Validation), Test = Absolute(data.Test),
+            LabelsFile = Absolute(data.LabelsFile),
+        };
+    }
+
+    private static MetricsReport Measure(RunDirectory run, string split, MultiLabelDataset data, double[,] probabilities, ThresholdSet thresholds)
+    {
+        var report = MetricsReport.Compute(data.LabelMatrix(), probabilities, thresholds, data.LabelNames);
+        report.Save(run.MetricsFile(split, "json"));
+        AtomicFile.WriteText(run.MetricsFile(split, "txt"), report.ToTable());
+        return report;
+    }
+
+    /// <summary>Forwards to the caller's monitor and keeps <c>train.log</c> and <c>training_log.jsonl</c>.</summary>
+    private sealed class RunLogMonitor(RunDirectory run, ITrainingMonitor inner) : ITrainingMonitor, IDisposable
+    {
+        private readonly StreamWriter log = new(run.Log, append: true) { AutoFlush = true };
+        private readonly StreamWriter epochs = new(run.EpochLog, append: true) { AutoFlush = true };
+
+        public void BeginStage(string name, int total)
+        {
+            log.WriteLine($"{DateTime.Now:HH:mm:ss} {name}");
+            inner.BeginStage(name, total);
+        }
+
+        public void Advance(int steps = 1) => inner.Advance(steps);
+
+        public void Log(string message)
+        {
+            log.WriteLine($"{DateTime.Now:HH:mm:ss}   {message}");
+            inner.Log(message);
+        }
+
+        public void EpochEnded(EpochSummary summary)
+        {
+            epochs.WriteLine(JsonSerializer.Serialize(summary, AtomicFile.JsonLine));
+            inner.EpochEnded(summary);
+        }
+
+        public void Dispose()
+        {
+            log.Dispose();
+            epochs.Dispose();
+        }
+    }
+}

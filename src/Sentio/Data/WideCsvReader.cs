@@ -8,7 +8,8 @@ public static class WideCsvReader
     /// <param name="textColumn">The text column; null tries text, comment_text, sentence, content, review, tweet.</param>
     /// <param name="idColumn">The id column carried into <see cref="TextExample.Id"/>; null uses <c>id</c> when present.</param>
     /// <param name="labelColumns">The label columns, in this order; null infers them: every column other than
-    /// the text and id columns whose values are all 0 or 1, in header order.</param>
+    /// the text and id columns whose values are all 0 or 1, in header order. A column with 0/1 in at least 90% of
+    /// its rows but other values elsewhere is an error (a label column with a bad value).</param>
     /// <exception cref="SentioException">Missing file or column, duplicate column, a row with the wrong number of
     /// fields or an unterminated quote, empty text, a label value other than 0/1, no label column found.</exception>
     public static MultiLabelDataset Read(string path, string? textColumn = null, string? idColumn = null,
@@ -58,8 +59,18 @@ public static class WideCsvReader
         {
             if (c == textIndex || c == idIndex) continue;
             int badRow = rows.FindIndex(1, row => row.Fields[c].Trim() is not ("0" or "1"));
-            if (badRow < 0) labelIndices.Add(c);
-            else rejected.Add($"'{header.Names[c]}' has '{rows[badRow].Fields[c]}' at line {rows[badRow].Line}");
+            if (badRow < 0)
+            {
+                labelIndices.Add(c);
+                continue;
+            }
+            // A column that is 0/1 in at least 90% of rows is a label column with bad values, not a text or
+            // metadata column: report it rather than silently leaving a label out.
+            int badCount = rows.Skip(1).Count(row => row.Fields[c].Trim() is not ("0" or "1"));
+            if (badCount * 10 <= rows.Count - 1)
+                throw SentioException.At(fileName, rows[badRow].Line,
+                    $"label value '{rows[badRow].Fields[c].Trim()}' in column '{header.Names[c]}' is not 0 or 1");
+            rejected.Add($"'{header.Names[c]}' has '{rows[badRow].Fields[c]}' at line {rows[badRow].Line}");
         }
         if (labelIndices.Count == 0)
             throw SentioException.At(fileName, header.Line,

@@ -119,14 +119,15 @@ def random_case(name, rng, samples, labels, decimals=None):
 
 def edge_cases():
     cases = []
-    # Rows 0 and 1: no true labels; rows 0 and 2: no predicted labels. Column 2 is all zero in
-    # truth, column 3 all one; column 1 is never predicted (threshold 1 above every score).
+    # Rows 0 and 1: no true labels; rows 0 and 2: no predicted labels (row 0 is empty in both, so its
+    # hamming score is 1). Column 2 is all zero in truth; column 1 is never predicted (threshold 1 is
+    # above every score).
     truth = [
-        [0, 0, 0, 1],
-        [0, 0, 0, 1],
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
         [1, 1, 0, 1],
         [1, 0, 0, 1],
-        [0, 1, 0, 1],
+        [0, 1, 0, 0],
         [1, 1, 0, 1],
     ]
     probabilities = [
@@ -138,10 +139,17 @@ def edge_cases():
         [0.80, 0.40, 0.05, 0.70],
     ]
     thresholds = [0.5, 1.0, 0.5, 0.5]
-    case = metric_case("edge_empty_rows_constant_columns_never_predicted", truth, probabilities, thresholds)
-    predicted = np.array(case["predicted"])
-    assert predicted[0].sum() == 0 and predicted[2].sum() == 0 and predicted[:, 1].sum() == 0
-    assert np.array(truth)[:, 2].sum() == 0 and np.array(truth)[:, 3].all()
+    case = metric_case("edge_empty_rows_zero_column_never_predicted", truth, probabilities, thresholds)
+    truth, predicted = np.array(truth), np.array(case["predicted"])
+    assert truth[0].sum() == 0 and truth[1].sum() == 0 and predicted[0].sum() == 0 and predicted[2].sum() == 0
+    assert predicted[:, 1].sum() == 0 and truth[:, 2].sum() == 0
+    cases.append(case)
+
+    # Column 0 is true for every sample (ROC-AUC undefined, AP defined); column 1 is predicted for every sample.
+    truth = [[1, 0, 1], [1, 1, 0], [1, 0, 0], [1, 1, 1]]
+    probabilities = [[0.7, 0.6, 0.9], [0.4, 0.8, 0.3], [0.9, 0.55, 0.6], [0.2, 0.9, 0.4]]
+    case = metric_case("edge_all_one_column", truth, probabilities, [0.5, 0.5, 0.5])
+    assert np.array(truth)[:, 0].all() and np.array(case["predicted"])[:, 1].all()
     cases.append(case)
 
     # Tied scores within and across classes (ROC-AUC and AP must group ties).

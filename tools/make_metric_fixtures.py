@@ -32,6 +32,7 @@ Contents:
 import json
 import os
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import sklearn
@@ -118,14 +119,15 @@ def random_case(name, rng, samples, labels, decimals=None):
 
 def edge_cases():
     cases = []
-    # Rows 0 and 1: no true labels; rows 0 and 2: no predicted labels. Column 2 is all zero in
-    # truth, column 3 all one; column 1 is never predicted (threshold 1 above every score).
+    # Rows 0 and 1: no true labels; rows 0 and 2: no predicted labels (row 0 is empty in both, so its
+    # hamming score is 1). Column 2 is all zero in truth; column 1 is never predicted (threshold 1 is
+    # above every score).
     truth = [
-        [0, 0, 0, 1],
-        [0, 0, 0, 1],
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
         [1, 1, 0, 1],
         [1, 0, 0, 1],
-        [0, 1, 0, 1],
+        [0, 1, 0, 0],
         [1, 1, 0, 1],
     ]
     probabilities = [
@@ -137,10 +139,17 @@ def edge_cases():
         [0.80, 0.40, 0.05, 0.70],
     ]
     thresholds = [0.5, 1.0, 0.5, 0.5]
-    case = metric_case("edge_empty_rows_constant_columns_never_predicted", truth, probabilities, thresholds)
-    predicted = np.array(case["predicted"])
-    assert predicted[0].sum() == 0 and predicted[2].sum() == 0 and predicted[:, 1].sum() == 0
-    assert np.array(truth)[:, 2].sum() == 0 and np.array(truth)[:, 3].all()
+    case = metric_case("edge_empty_rows_zero_column_never_predicted", truth, probabilities, thresholds)
+    truth, predicted = np.array(truth), np.array(case["predicted"])
+    assert truth[0].sum() == 0 and truth[1].sum() == 0 and predicted[0].sum() == 0 and predicted[2].sum() == 0
+    assert predicted[:, 1].sum() == 0 and truth[:, 2].sum() == 0
+    cases.append(case)
+
+    # Column 0 is true for every sample (ROC-AUC undefined, AP defined); column 1 is predicted for every sample.
+    truth = [[1, 0, 1], [1, 1, 0], [1, 0, 0], [1, 1, 1]]
+    probabilities = [[0.7, 0.6, 0.9], [0.4, 0.8, 0.3], [0.9, 0.55, 0.6], [0.2, 0.9, 0.4]]
+    case = metric_case("edge_all_one_column", truth, probabilities, [0.5, 0.5, 0.5])
+    assert np.array(truth)[:, 0].all() and np.array(case["predicted"])[:, 1].all()
     cases.append(case)
 
     # Tied scores within and across classes (ROC-AUC and AP must group ties).
@@ -172,15 +181,25 @@ def edge_cases():
     return cases
 
 
+def exact_f1(truth, predicted):
+    """F1 = 2tp / (tp + fp + positives) as an exact fraction, so equal F1s compare equal (ties are broken by
+    the rule, not by rounding); checked against sklearn's value."""
+    tp = int(np.logical_and(truth, predicted).sum())
+    denominator = int(predicted.sum()) + int(truth.sum())
+    value = Fraction(2 * tp, denominator) if denominator else Fraction(0)
+    assert abs(float(value) - f1_score(truth.ravel(), predicted.ravel(), zero_division=0)) < 1e-12
+    return value
+
+
 def best_f1_threshold(column_probabilities, column_truth):
     """Brute force: F1 of every candidate; the highest candidate among the best wins."""
     values = np.unique(column_probabilities)[::-1]  # distinct, descending
-    best_f1, best_index = f1_score(column_truth, np.zeros_like(column_truth), zero_division=0), -1
+    best_f1, best_index = Fraction(0), -1  # "predict none"
     for k, value in enumerate(values):
-        f1 = f1_score(column_truth, (column_probabilities >= value).astype(int), zero_division=0)
+        f1 = exact_f1(column_truth, (column_probabilities >= value).astype(int))
         if f1 > best_f1:
             best_f1, best_index = f1, k
-    return best_f1, reported_threshold(values, best_index)
+    return float(best_f1), reported_threshold(values, best_index)
 
 
 def reported_threshold(values_descending, index):
@@ -203,9 +222,11 @@ def threshold_case(name, rng, samples, labels):
     values = np.unique(probabilities)[::-1]
     global_best = {}
     for objective, average in (("micro_f1", "micro"), ("macro_f1", "macro")):
-        best_f1, best_index = f1_score(truth, np.zeros_like(truth), average=average, zero_division=0), -1
+        # Micro F1 is compared exactly; macro F1, a mean of fractions, as computed doubles (as Sentio does).
+        best_f1, best_index = 0, -1
         for k, value in enumerate(values):
-            f1 = f1_score(truth, (probabilities >= value).astype(int), average=average, zero_division=0)
+            predicted = (probabilities >= value).astype(int)
+            f1 = exact_f1(truth, predicted) if average == "micro" else f1_score(truth, predicted, average="macro", zero_division=0)
             if f1 > best_f1:
                 best_f1, best_index = f1, k
         global_best[objective] = {"f1": float(best_f1), "threshold": float(reported_threshold(values, best_index))}

@@ -210,7 +210,7 @@ public static class SentioCommandLine
             output.WriteLine(analysis.ToTable());
             if (parse.GetValue(outputFile) is { } target)
             {
-                analysis.Save(target);
+                AtomicFile.WriteText(target, analysis.ToJson());
                 output.WriteLine($"Wrote {target}");
             }
             return 0;

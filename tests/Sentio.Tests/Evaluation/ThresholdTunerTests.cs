@@ -137,9 +137,9 @@ public class ThresholdTunerTests
         Assert.Equal(0.61, loaded.GlobalValidationF1);
         Assert.Equal(0.63, loaded.PerLabelValidationF1);
 
-        var reordered = ThresholdSet.Load(path, ["fear", "joy"]);
-        Assert.Equal(["fear", "joy"], reordered.LabelNames);
-        Assert.Equal([0.345, 0.1 + 0.2], reordered.PerLabelThresholds);
+        var reordered = ThresholdSet.Load(path, ["fear", "joy", "anger"]);
+        Assert.Equal(["fear", "joy", "anger"], reordered.LabelNames);
+        Assert.Equal([0.345, 0.1 + 0.2, 0.42], reordered.PerLabelThresholds);
 
         string text = File.ReadAllText(path);
         Assert.Contains("\"strategy\": \"per_label\"", text);
@@ -174,7 +174,7 @@ public class ThresholdTunerTests
     }
 
     [Fact]
-    public void MissingLabelsAndMissingFileAreNamed()
+    public void MissingFileAndMismatchedLabelsAreNamed()
     {
         string path = Path.Combine(TestPaths.NewTempDirectory(), "thresholds.json");
         var missingFile = Assert.Throws<SentioException>(() => ThresholdSet.Load(path));
@@ -183,6 +183,8 @@ public class ThresholdTunerTests
         ThresholdSet.Fixed(["joy", "anger"]).Save(path);
         var missingLabels = Assert.Throws<SentioException>(() => ThresholdSet.Load(path, ["joy", "fear", "grief"]));
         Assert.Equal($"{path}: per_label has no threshold for label(s) 'fear', 'grief'", missingLabels.Message);
+        var unknownLabels = Assert.Throws<SentioException>(() => ThresholdSet.Load(path, ["joy"]));
+        Assert.Equal($"{path}: per_label has threshold(s) for unknown label(s) 'anger'; expected joy", unknownLabels.Message);
     }
 
     [Fact]

@@ -195,6 +195,17 @@ public class ThresholdTunerTests
         Assert.Throws<ArgumentException>(() => ThresholdTuner.Tune(new double[,] { { 1.2 } }, new bool[1, 1], OneLabel));
     }
 
+    [Fact]
+    public void ThresholdSetRejectsInconsistentValues()
+    {
+        var outOfRange = Assert.Throws<ArgumentException>(() =>
+            new ThresholdSet(ThresholdStrategy.PerLabel, ThresholdObjective.MicroF1, 0.5, ["joy", "anger"], [0.3, 1.2]));
+        Assert.Contains("Threshold 1.2 of label 'anger' is outside [0, 1]", outOfRange.Message);
+        Assert.Throws<ArgumentException>(() => new ThresholdSet(ThresholdStrategy.Global, ThresholdObjective.MicroF1, 0.5, ["joy", "anger"], [0.3]));
+        Assert.Throws<ArgumentException>(() => new ThresholdSet(ThresholdStrategy.Global, ThresholdObjective.MicroF1, 0.5, ["joy", "joy"], [0.3, 0.3]));
+        Assert.Throws<ArgumentException>(() => ThresholdSet.Fixed(["joy"]).Apply(new double[1, 2]));
+    }
+
     private static ThresholdSet Tune(double[] probabilities, bool[] truth)
     {
         var p = new double[probabilities.Length, 1];

@@ -120,8 +120,8 @@ def random_case(name, rng, samples, labels, decimals=None):
 def edge_cases():
     cases = []
     # Rows 0 and 1: no true labels; rows 0 and 2: no predicted labels (row 0 is empty in both, so its
-    # hamming score is 1). Column 2 is all zero in truth; column 1 is never predicted (threshold 1 is
-    # above every score).
+    # hamming score is 1). Column 2 is all zero in truth and never predicted (sklearn 1.2.1 still counts
+    # its 0 in the macro average); column 1 is true but never predicted (threshold 1 is above every score).
     truth = [
         [0, 0, 0, 0],
         [0, 0, 0, 0],
@@ -132,17 +132,17 @@ def edge_cases():
     ]
     probabilities = [
         [0.10, 0.20, 0.30, 0.40],
-        [0.60, 0.90, 0.70, 0.80],
+        [0.60, 0.90, 0.45, 0.80],
         [0.40, 0.50, 0.10, 0.45],
         [0.55, 0.30, 0.20, 0.90],
-        [0.20, 0.95, 0.60, 0.10],
+        [0.20, 0.95, 0.35, 0.10],
         [0.80, 0.40, 0.05, 0.70],
     ]
     thresholds = [0.5, 1.0, 0.5, 0.5]
     case = metric_case("edge_empty_rows_zero_column_never_predicted", truth, probabilities, thresholds)
     truth, predicted = np.array(truth), np.array(case["predicted"])
     assert truth[0].sum() == 0 and truth[1].sum() == 0 and predicted[0].sum() == 0 and predicted[2].sum() == 0
-    assert predicted[:, 1].sum() == 0 and truth[:, 2].sum() == 0
+    assert predicted[:, 1].sum() == 0 and truth[:, 2].sum() == 0 and predicted[:, 2].sum() == 0
     cases.append(case)
 
     # Column 0 is true for every sample (ROC-AUC undefined, AP defined); column 1 is predicted for every sample.

@@ -37,8 +37,8 @@ public readonly record struct PrecisionRecallF1(double Precision, double Recall,
 /// finite number works; only their order matters).
 /// <para>Zero division follows scikit-learn's <c>zero_division=0</c>: precision of a label never predicted,
 /// recall of a label never true, and F1 when precision + recall = 0 are 0, and those zeros are averaged like any
-/// other score (<see cref="LabelsNeverPredicted"/> and <see cref="LabelsWithoutSupport"/> name the labels
-/// affected). F1 = 2·P·R / (P + R).</para>
+/// other score (<see cref="MetricsReport.LabelsNeverPredicted"/> and <see cref="MetricsReport.LabelsWithoutSupport"/>
+/// name the labels affected). F1 = 2·P·R / (P + R).</para>
 /// <para>Example, 2 samples × 2 labels, truth [[1,0],[1,1]], predicted [[1,1],[0,1]]: label 0 has tp 1, fn 1
 /// (P 1, R 0.5, F1 2/3); label 1 has tp 1, fp 1 (P 0.5, R 1, F1 2/3); micro pools tp 2, fp 1, fn 1 → F1 2/3;
 /// hamming loss = 2 wrong cells / 4 = 0.5; subset accuracy 0; hamming score = mean(1/2, 1/2) = 0.5.</para>
@@ -215,14 +215,6 @@ public static class MultiLabelMetrics
     /// <summary>Plain mean of <see cref="AveragePrecisionPerLabel"/> over all labels (labels without positives
     /// count as 0, as in scikit-learn 1.2.1's macro average).</summary>
     public static double MacroAveragePrecision(bool[,] truth, double[,] scores) => AveragePrecisionPerLabel(truth, scores).Average();
-
-    /// <summary>Indices of labels with no predicted sample: their precision was set to 0.</summary>
-    public static int[] LabelsNeverPredicted(bool[,] truth, bool[,] predicted) =>
-        ConfusionMatrices(truth, predicted).Select((c, j) => (c, j)).Where(x => x.c.Predicted == 0).Select(x => x.j).ToArray();
-
-    /// <summary>Indices of labels with no true sample: their recall was set to 0.</summary>
-    public static int[] LabelsWithoutSupport(bool[,] truth, bool[,] predicted) =>
-        ConfusionMatrices(truth, predicted).Select((c, j) => (c, j)).Where(x => x.c.Support == 0).Select(x => x.j).ToArray();
 
     /// <summary>Precision, recall and F1 from counts with the zero_division=0 rule, computed as scikit-learn does
     /// (F1 from P and R) so that averages match it bit for bit as far as possible.</summary>

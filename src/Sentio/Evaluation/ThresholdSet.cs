@@ -122,10 +122,11 @@ public sealed class ThresholdSet
             FallbackLabels,
             new ValidationScores(GlobalValidationF1, PerLabelValidationF1)));
 
-    /// <summary>Reads a file written by <see cref="Save"/>. With <paramref name="expectedLabels"/>, checks that
-    /// every one has a threshold and returns the set in that label order.</summary>
+    /// <summary>Reads a file written by <see cref="Save"/>. With <paramref name="expectedLabels"/> (the model's
+    /// labels), checks that the file has exactly those labels and returns the set in that label order.</summary>
     /// <exception cref="SentioException">The file is missing, not valid JSON, lacks a key, has an unknown
-    /// strategy or objective, a value outside [0, 1], or lacks an expected label; the message names the file.</exception>
+    /// strategy or objective, a value outside [0, 1], or lacks an expected label or has an unexpected one; the
+    /// message names the file.</exception>
     public static ThresholdSet Load(string path, IReadOnlyList<string>? expectedLabels = null)
     {
         if (!File.Exists(path)) throw new SentioException($"{path}: thresholds file not found");
@@ -182,6 +183,9 @@ public sealed class ThresholdSet
             var missing = expectedLabels.Where(label => !names.Contains(label)).ToArray();
             if (missing.Length > 0)
                 throw new SentioException($"{path}: per_label has no threshold for label(s) {string.Join(", ", missing.Select(m => $"'{m}'"))}");
+            var unknown = names.Where(name => !expectedLabels.Contains(name)).ToArray();
+            if (unknown.Length > 0)
+                throw new SentioException($"{path}: per_label has threshold(s) for unknown label(s) {string.Join(", ", unknown.Select(u => $"'{u}'"))}; expected {string.Join(", ", expectedLabels)}");
             return new ThresholdSet(strategy, objective, global, expectedLabels,
                 expectedLabels.Select(label => values[names.IndexOf(label)]).ToArray(), fallback, globalF1, perLabelF1);
         }

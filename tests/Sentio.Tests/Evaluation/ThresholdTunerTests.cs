@@ -137,9 +137,9 @@ public class ThresholdTunerTests
         Assert.Equal(0.61, loaded.GlobalValidationF1);
         Assert.Equal(0.63, loaded.PerLabelValidationF1);
 
-        var reordered = ThresholdSet.Load(path, ["fear", "joy"]);
-        Assert.Equal(["fear", "joy"], reordered.LabelNames);
-        Assert.Equal([0.345, 0.1 + 0.2], reordered.PerLabelThresholds);
+        var reordered = ThresholdSet.Load(path, ["fear", "joy", "anger"]);
+        Assert.Equal(["fear", "joy", "anger"], reordered.LabelNames);
+        Assert.Equal([0.345, 0.1 + 0.2, 0.42], reordered.PerLabelThresholds);
 
         string text = File.ReadAllText(path);
         Assert.Contains("\"strategy\": \"per_label\"", text);
@@ -174,7 +174,7 @@ public class ThresholdTunerTests
     }
 
     [Fact]
-    public void MissingLabelsAndMissingFileAreNamed()
+    public void MissingFileAndMismatchedLabelsAreNamed()
     {
         string path = Path.Combine(TestPaths.NewTempDirectory(), "thresholds.json");
         var missingFile = Assert.Throws<SentioException>(() => ThresholdSet.Load(path));
@@ -183,6 +183,8 @@ public class ThresholdTunerTests
         ThresholdSet.Fixed(["joy", "anger"]).Save(path);
         var missingLabels = Assert.Throws<SentioException>(() => ThresholdSet.Load(path, ["joy", "fear", "grief"]));
         Assert.Equal($"{path}: per_label has no threshold for label(s) 'fear', 'grief'", missingLabels.Message);
+        var unknownLabels = Assert.Throws<SentioException>(() => ThresholdSet.Load(path, ["joy"]));
+        Assert.Equal($"{path}: per_label has threshold(s) for unknown label(s) 'anger'; expected joy", unknownLabels.Message);
     }
 
     [Fact]
@@ -191,6 +193,17 @@ public class ThresholdTunerTests
         var error = Assert.Throws<ArgumentException>(() => ThresholdTuner.Tune(new double[,] { { 0.5 }, { double.NaN } }, new bool[2, 1], OneLabel));
         Assert.Contains("probabilities[1, 0] = NaN is not in [0, 1]", error.Message);
         Assert.Throws<ArgumentException>(() => ThresholdTuner.Tune(new double[,] { { 1.2 } }, new bool[1, 1], OneLabel));
+    }
+
+    [Fact]
+    public void ThresholdSetRejectsInconsistentValues()
+    {
+        var outOfRange = Assert.Throws<ArgumentException>(() =>
+            new ThresholdSet(ThresholdStrategy.PerLabel, ThresholdObjective.MicroF1, 0.5, ["joy", "anger"], [0.3, 1.2]));
+        Assert.Contains("Threshold 1.2 of label 'anger' is outside [0, 1]", outOfRange.Message);
+        Assert.Throws<ArgumentException>(() => new ThresholdSet(ThresholdStrategy.Global, ThresholdObjective.MicroF1, 0.5, ["joy", "anger"], [0.3]));
+        Assert.Throws<ArgumentException>(() => new ThresholdSet(ThresholdStrategy.Global, ThresholdObjective.MicroF1, 0.5, ["joy", "joy"], [0.3, 0.3]));
+        Assert.Throws<ArgumentException>(() => ThresholdSet.Fixed(["joy"]).Apply(new double[1, 2]));
     }
 
     private static ThresholdSet Tune(double[] probabilities, bool[] truth)

@@ -7,6 +7,7 @@ namespace Sentio.Training;
 /// thresholds.json      decision thresholds tuned on validation
 /// labels.txt           label names, one per line, in output-column order
 /// metrics/{validation,test}.json and .txt
+/// predictions/{validation,test}.csv   truth and probabilities per example (SplitPredictions)
 /// split_report.json    where each split came from and what was dropped
 /// train.log            progress lines; training_log.jsonl: one JSON object per epoch
 /// run.json             summary, written last: its presence marks a complete run
@@ -45,6 +46,8 @@ public sealed class RunDirectory(string path)
             return new RunDirectory(candidate);
         }
     }
+
+    public string Predictions(string split) => System.IO.Path.Combine(Path, "predictions", $"{split}.csv");
 
     public string MetricsFile(string split, string extension) => System.IO.Path.Combine(Metrics, $"{split}.{extension}");
 

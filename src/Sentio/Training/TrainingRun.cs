@@ -110,6 +110,7 @@ public static class TrainingRun
 
     private static MetricsReport Measure(RunDirectory run, string split, MultiLabelDataset data, double[,] probabilities, ThresholdSet thresholds)
     {
+        SplitPredictions.Of(data, probabilities).Save(run.Predictions(split));
         var report = MetricsReport.Compute(data.LabelMatrix(), probabilities, thresholds, data.LabelNames);
         report.Save(run.MetricsFile(split, "json"));
         AtomicFile.WriteText(run.MetricsFile(split, "txt"), report.ToTable());

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Sentio.Cli;
+using Sentio.Evaluation;
 
 namespace Sentio.Tests.Cli;
 
@@ -44,9 +45,14 @@ public class CommandLineTests
     {
         string folder = TestPaths.NewTempDirectory();
         string run = Train(folder);
-        foreach (var file in new[] { "config.yaml", "labels.txt", "model/model.json", "thresholds.json", "metrics/validation.json", "metrics/test.json", "split_report.json", "train.log", "run.json" })
+        foreach (var file in new[] { "predictions/validation.csv", "predictions/test.csv", "config.yaml", "labels.txt", "model/model.json", "thresholds.json", "metrics/validation.json", "metrics/test.json", "split_report.json", "train.log", "run.json" })
             Assert.True(File.Exists(Path.Combine(run, file)), $"{file} missing from the run directory");
         Assert.Equal(["anger", "fear", "joy", "sadness", "surprise"], File.ReadAllLines(Path.Combine(run, "labels.txt")));
+
+        var saved = SplitPredictions.Load(Path.Combine(run, "predictions", "test.csv"));
+        Assert.Equal(116, saved.Count);
+        Assert.Equal(MacroF1(Path.Combine(run, "metrics", "test.json")),
+            MultiLabelMetrics.F1(saved.Truth, ThresholdSet.Load(Path.Combine(run, "thresholds.json")).Apply(saved.Probabilities), Average.Macro), 12);
 
         // eval on the test split with the saved thresholds reproduces the metrics written at training time
         var (exit, _, error) = Sentio("eval", "--model-path", run, "--split", "test", "--data-dir", TestPaths.SharedData);

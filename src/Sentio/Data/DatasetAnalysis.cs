@@ -198,15 +198,19 @@ public sealed record DatasetAnalysis(IReadOnlyList<string> LabelNames, IReadOnly
 
         foreach (SplitAnalysis split in Splits)
             foreach (DuplicateText duplicate in split.DuplicateExamples)
-                text.AppendLine(inv, $"duplicate in {split.Name}: {Quote(duplicate.Text)} at {string.Join(", ", duplicate.Locations)}");
+                text.AppendLine(inv, $"duplicate in {split.Name}: {Quote(duplicate.Text)} at {Locations(duplicate)}");
         foreach (SplitOverlap overlap in Overlaps)
         {
             text.AppendLine(inv, $"texts in both {overlap.First} and {overlap.Second}: {overlap.SharedTexts:N0}");
             foreach (DuplicateText duplicate in overlap.Examples)
-                text.AppendLine(inv, $"  {Quote(duplicate.Text)} at {string.Join(", ", duplicate.Locations)}");
+                text.AppendLine(inv, $"  {Quote(duplicate.Text)} at {Locations(duplicate)}");
         }
         return text.ToString();
     }
+
+    /// <summary>The first few locations of a duplicate, then how many more there are.</summary>
+    private static string Locations(DuplicateText duplicate) =>
+        string.Join(", ", duplicate.Locations.Take(4)) + (duplicate.Locations.Count > 4 ? $" and {duplicate.Locations.Count - 4} more" : "");
 
     private static string Percent(double rate) => (rate * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 

@@ -68,7 +68,7 @@ public static class DatasetLoader
                 Train = Path.Combine(folder, entry.TrainFile),
                 Validation = entry.ValidationFile is { } validationFile ? Path.Combine(folder, validationFile) : null,
                 Test = Path.Combine(folder, entry.TestFile),
-                LabelsFile = entry.LabelsFile is { } labelsFile ? Path.Combine(folder, labelsFile) : options.LabelsFile,
+                LabelsFile = entry.LabelsFile is { } labelsFile ? Path.Combine(folder, labelsFile) : null,
             };
         }
 
@@ -114,6 +114,10 @@ public static class DatasetLoader
             train = Subset(train, subsets, 0);
             trainOrigin = $"{trainPath}, the remaining {Percent(1 - shares.Sum())} after carving";
         }
+
+        foreach (var (name, dataset, origin) in new[] { ("train", train, trainOrigin), ("validation", validation, validationOrigin), ("test", test, testOrigin) })
+            if (dataset.Count == 0)
+                throw new SentioException($"data: the {name} split has no examples ({origin}){(options.DropUnlabeled ? " after dropping unlabeled rows" : "")}");
 
         var report = new SplitReport(
         [

@@ -57,6 +57,17 @@ public class DatasetLoaderTests
     }
 
     [Fact]
+    public void AnEmptySplitIsAnError()
+    {
+        // Every row is unlabeled, so dropping them leaves train empty.
+        string folder = TestPaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(folder, "none.csv"), "text,joy\na,0\nb,0\n");
+        var options = new DataOptions { Train = "none.csv", Validation = "none.csv", Test = "none.csv", DropUnlabeled = true };
+        var error = Assert.Throws<SentioException>(() => DatasetLoader.Load(options, folder, 0, SharedStore));
+        Assert.Equal($"data: the train split has no examples ({Path.Combine(folder, "none.csv")}) after dropping unlabeled rows", error.Message);
+    }
+
+    [Fact]
     public void LabelListSplitsShareTheUnionOfTheirLabels()
     {
         string folder = TestPaths.NewTempDirectory();
@@ -77,6 +88,7 @@ public class DatasetLoaderTests
             new DataOptions { Dataset = "goemotion" }.Validate());
         Assert.Equal([new ConfigError("validation_fraction", "expected a number in (0, 0.5), got 0.5")],
             new DataOptions { Train = "a.csv", ValidationFraction = 0.5 }.Validate());
+        Assert.Equal(["dataset"], new DataOptions { Dataset = "goemotions/ekman", Test = "mine.tsv" }.Validate().Select(e => e.Key));
         Assert.Empty(new DataOptions { Train = "a.csv" }.Validate());
         var error = Assert.Throws<SentioException>(() => DatasetLoader.Load(new DataOptions(), "/", 0, SharedStore));
         Assert.StartsWith("data.dataset: set dataset (one of: goemotions/original", error.Message);

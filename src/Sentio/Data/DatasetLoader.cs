@@ -146,7 +146,7 @@ public static class DatasetLoader
     /// in the GoEmotions layout (text, labels, id; no header).</summary>
     /// <param name="textColumn">null tries text, comment_text, sentence, content, review, tweet.</param>
     /// <param name="idColumn">null uses <c>id</c> when present.</param>
-    /// <exception cref="SentioException">A missing file or column, a malformed row, an empty text, an unknown extension.</exception>
+    /// <exception cref="SentioException">A missing file or column, a malformed row, an empty text, no text at all, an unknown extension.</exception>
     public static IReadOnlyList<UnlabeledText> ReadUnlabeled(string path, string? textColumn = null, string? idColumn = null)
     {
         string fileName = Path.GetFileName(path);
@@ -162,7 +162,7 @@ public static class DatasetLoader
         if (extension == ".txt")
         {
             foreach (DelimitedRow row in DelimitedText.SplitUnquoted(content, '\n')) Add(null, row.Fields[0], row.Line);
-            return texts;
+            return NonEmpty(texts, fileName);
         }
         if (extension is not (".csv" or ".tsv"))
             throw new SentioException($"{fileName}: cannot read '{extension}' files; use .txt (one text per line), .csv or .tsv");
@@ -177,7 +177,7 @@ public static class DatasetLoader
                     throw SentioException.At(fileName, row.Line, $"expected 3 tab-separated fields (text, labels, id), got {row.Fields.Length}");
                 Add(row.Fields[2], row.Fields[0], row.Line);
             }
-            return texts;
+            return NonEmpty(texts, fileName);
         }
         var header = new CsvHeader(rows[0], fileName);
         int textIndex = header.FindTextColumn(textColumn);
@@ -187,8 +187,11 @@ public static class DatasetLoader
             header.CheckFieldCount(row);
             Add(idIndex >= 0 ? row.Fields[idIndex] : null, row.Fields[textIndex], row.Line);
         }
-        return texts;
+        return NonEmpty(texts, fileName);
     }
+
+    private static List<UnlabeledText> NonEmpty(List<UnlabeledText> texts, string fileName) =>
+        texts.Count > 0 ? texts : throw new SentioException($"{fileName}: no texts to read");
 
     /// <summary>The format of <paramref name="path"/> when the config does not say: <c>.tsv</c> is GoEmotions TSV; a
     /// <c>.csv</c> is a label-list CSV when <see cref="DataOptions.LabelColumn"/> is set or its header has a labels,

@@ -132,5 +132,8 @@ public class DatasetLoaderTests
 
         var error = Assert.Throws<SentioException>(() => DatasetLoader.ReadUnlabeled(Path.Combine(folder, "in.csv")));
         Assert.StartsWith("in.csv:1: no text column found", error.Message);
+        File.WriteAllText(Path.Combine(folder, "header_only.csv"), "id,text\n");
+        error = Assert.Throws<SentioException>(() => DatasetLoader.ReadUnlabeled(Path.Combine(folder, "header_only.csv")));
+        Assert.Equal("header_only.csv: no texts to read", error.Message);
     }
 }

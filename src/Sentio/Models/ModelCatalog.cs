@@ -21,6 +21,7 @@ public static class ModelCatalog
 
     private static readonly Dictionary<string, ArchitectureInfo> Architectures = new(StringComparer.Ordinal)
     {
+        [BiLstmClassifier.ArchitectureName] = BiLstmClassifier.Info,
     };
 
     public static IReadOnlyCollection<string> Names => Architectures.Keys;

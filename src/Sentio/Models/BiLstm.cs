@@ -271,14 +271,12 @@ public sealed class BiLstmClassifier : IMultiLabelClassifier
             throw new SentioException($"model.embedding_dim: {Options.EmbeddingDim}, but the vectors in {path} have {dimension} dimensions; set embedding_dim: {dimension}");
         monitor.Log($"word vectors: {coverage:P1} of {vocabulary!.Count - 2} vocabulary words found in {path}");
         using (torch.no_grad())
+        using (NewDisposeScope())
         {
             var weight = network!.EmbeddingWeight;
             for (int id = 0; id < rows.Length; id++)
                 if (rows[id] is { } row)
-                {
-                    using var vector = tensor(row);
-                    weight[id].copy_(vector);
-                }
+                    weight[id].copy_(tensor(row));
             if (Options.FreezeEmbeddings) weight.requires_grad = false;
         }
     }

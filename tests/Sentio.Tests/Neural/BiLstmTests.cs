@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace Sentio.Tests.Neural;
 
+[Collection(TorchRandomCollection.Name)]
 public class BiLstmTests
 {
     private static readonly BiLstmOptions Small = new()

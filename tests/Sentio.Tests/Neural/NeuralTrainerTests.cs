@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace Sentio.Tests.Neural;
 
+[Collection(TorchRandomCollection.Name)]
 public class NeuralTrainerTests
 {
     /// <summary>Embedding → mean → LayerNorm → dropout → linear over fixed token ids: every kind of parameter the

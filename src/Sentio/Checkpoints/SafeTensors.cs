@@ -217,6 +217,8 @@ public static class SafeTensors
                 return tensor(values, entry.Shape);
             }
         }
+        if (entry.DType == "F32" && BitConverter.IsLittleEndian)
+            return tensor(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray(), entry.Shape);
         var floats = new float[count];
         for (int i = 0; i < count; i++)
         {

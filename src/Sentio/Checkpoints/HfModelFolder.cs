@@ -1,4 +1,5 @@
 using Sentio.Models;
+using Sentio.Text;
 using static TorchSharp.torch;
 
 namespace Sentio.Checkpoints;
@@ -79,11 +80,23 @@ public static class HfModelFolder
         }
     }
 
-    /// <summary>Writes <paramref name="model"/> as a Hugging Face folder: <c>config.json</c> (architectures, id2label,
-    /// label2id, problem_type <c>multi_label_classification</c>) and <c>model.safetensors</c> (stored as
-    /// <paramref name="dtype"/>). Tokenizer files are written by the tokenizer's own <c>Save</c>.</summary>
-    public static void Save(ITransformerClassifier model, string folder, SafeTensorsDType dtype = SafeTensorsDType.F32)
+    /// <summary>The folder's tokenizer: WordPiece from <c>vocab.txt</c>, else byte-level BPE from <c>vocab.json</c> +
+    /// <c>merges.txt</c>; settings from <c>tokenizer_config.json</c> when present.</summary>
+    /// <exception cref="SentioException">Neither vocabulary is there.</exception>
+    public static ITransformerTokenizer LoadTokenizer(string folder)
     {
+        if (File.Exists(Path.Combine(folder, WordPieceTokenizer.VocabFile))) return WordPieceTokenizer.FromFolder(folder);
+        if (File.Exists(Path.Combine(folder, ByteLevelBpeTokenizer.VocabFile))) return ByteLevelBpeTokenizer.FromFolder(folder);
+        throw new SentioException($"{folder}: no tokenizer: neither {WordPieceTokenizer.VocabFile} (WordPiece) nor {ByteLevelBpeTokenizer.VocabFile} + {ByteLevelBpeTokenizer.MergesFile} (byte-level BPE)");
+    }
+
+    /// <summary>Writes <paramref name="model"/> as a Hugging Face folder: <c>config.json</c> (architectures, id2label,
+    /// label2id, problem_type <c>multi_label_classification</c>), <c>model.safetensors</c> (stored as
+    /// <paramref name="dtype"/>) and, when given, the tokenizer's files.</summary>
+    public static void Save(ITransformerClassifier model, string folder, ITransformerTokenizer? tokenizer = null,
+        SafeTensorsDType dtype = SafeTensorsDType.F32)
+    {
+        tokenizer?.Save(folder);
         Directory.CreateDirectory(folder);
         string architecture = model.Config.ModelType switch
         {

@@ -52,6 +52,9 @@ public sealed record TransformerConfig
     /// <summary>The dropout in front of the classification layer, as Hugging Face picks it.</summary>
     public double EffectiveClassifierDropout => ClassifierDropout ?? (ModelType == "distilbert" ? 0.2 : HiddenDropoutProb);
 
+    /// <summary>DistilBERT's <c>sinusoidal_pos_embds</c>: position table initialised to fixed sinusoids. Default false.</summary>
+    public bool SinusoidalPositions => Extra["sinusoidal_pos_embds"] is JsonValue value && value.TryGetValue(out bool on) && on;
+
     /// <summary>The size of one attention head: hidden / heads.</summary>
     public int HeadSize => HiddenSize / NumAttentionHeads;
 
@@ -163,6 +166,8 @@ public sealed record TransformerConfig
             if (value <= 0) throw new SentioException($"{source}: {key} must be > 0, got {value}");
         if (PadTokenId < 0 || PadTokenId >= VocabSize)
             throw new SentioException($"{source}: pad_token_id {PadTokenId} is outside the vocabulary of {VocabSize}");
+        if (Extra["position_embedding_type"] is JsonValue position && position.ToString() != "absolute")
+            throw new SentioException($"{source}: position_embedding_type '{position}' is not supported; Sentio implements 'absolute'");
         if (HiddenAct is not ("gelu" or "gelu_new" or "gelu_pytorch_tanh" or "relu"))
             throw new SentioException($"{source}: activation '{HiddenAct}' is not supported; use gelu, gelu_new, gelu_pytorch_tanh or relu");
     }

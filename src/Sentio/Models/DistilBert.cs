@@ -27,6 +27,22 @@ public sealed class DistilBertEmbeddings : nn.Module<Tensor, Tensor>
 
     internal Embedding WordEmbeddings => word_embeddings;
 
+    /// <summary>create_sinusoidal_embeddings: row p, column j is sin (even j) or cos (odd j) of p / 10000^(2⌊j/2⌋/dim).</summary>
+    internal void UseSinusoidalPositions()
+    {
+        long positions = position_embeddings.weight!.shape[0], dim = position_embeddings.weight.shape[1];
+        var table = new float[positions * dim];
+        for (long p = 0; p < positions; p++)
+            for (long j = 0; j < dim; j++)
+            {
+                double angle = p / Math.Pow(10000, 2 * (j / 2) / (double)dim);
+                table[p * dim + j] = (float)(j % 2 == 0 ? Math.Sin(angle) : Math.Cos(angle));
+            }
+        using var _ = no_grad();
+        using var values = tensor(table, [positions, dim]);
+        position_embeddings.weight.copy_(values);
+    }
+
     public override Tensor forward(Tensor inputIds)
     {
         using var positionIds = arange(inputIds.shape[1], dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0).expand_as(inputIds);
@@ -151,6 +167,7 @@ public sealed class DistilBertModel : nn.Module<Tensor, Tensor, Tensor>
         RegisterComponents();
         TransformerParts.Initialize(this, config.InitializerRange);
         TransformerParts.ZeroRow(embeddings.WordEmbeddings, config.PadTokenId);
+        if (config.SinusoidalPositions) embeddings.UseSinusoidalPositions();
     }
 
     /// <summary>Input ids [batch, seq] (int64) and attention mask [batch, seq] (1/0) → last hidden states [batch, seq, dim].</summary>

@@ -51,31 +51,41 @@ public class CheckpointTests
         Assert.Equal(reference.data<float>().ToArray(), back["x"].data<float>().ToArray());
     }
 
-    [Fact]
-    public void Exported_classifier_reimports_with_identical_outputs()
+    [Theory]
+    [InlineData("bert")]
+    [InlineData("distilbert")]
+    [InlineData("roberta")]
+    public void Exported_classifier_reimports_with_identical_outputs(string name)
     {
         using var scope = NewDisposeScope();
-        var (model, _) = HfModelFolder.LoadClassifier(ModelExactnessTests.Folder("bert"));
+        var (model, _) = HfModelFolder.LoadClassifier(ModelExactnessTests.Folder(name));
         using var original = model;
         model.Module.eval();
         string folder = TestPaths.NewTempDirectory();
-        HfModelFolder.Save(model, folder);
+        var tokenizer = HfModelFolder.LoadTokenizer(name == "roberta"
+            ? Fixture("bpe") : Path.Combine(TestPaths.SharedModels, "all-MiniLM-L6-v2"));
+        HfModelFolder.Save(model, folder, tokenizer);
         var (reloaded, report) = HfModelFolder.LoadClassifier(folder);
         using var reloadedModel = reloaded;
         reloaded.Module.eval();
         Assert.Empty(report.Missing);
-        var (ids, mask, types, _) = ModelExactnessTests.Batch("bert");
+        var (ids, mask, types, _) = ModelExactnessTests.Batch(name);
         using var _ = no_grad();
         Assert.Equal(model.Logits(ids, mask, types).data<float>().ToArray(), reloaded.Logits(ids, mask, types).data<float>().ToArray());
+        Assert.Equal(tokenizer.Encode("the lowest café").InputIds, HfModelFolder.LoadTokenizer(folder).Encode("the lowest café").InputIds);
 
         // What AutoModelForSequenceClassification reads from config.json.
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "config.json")))!.AsObject();
-        Assert.Equal("BertForSequenceClassification", config["architectures"]![0]!.GetValue<string>());
+        string architecture = name switch { "bert" => "Bert", "distilbert" => "DistilBert", _ => "Roberta" } + "ForSequenceClassification";
+        Assert.Equal(architecture, config["architectures"]![0]!.GetValue<string>());
+        Assert.Equal(name, config["model_type"]!.GetValue<string>());
         Assert.Equal("multi_label_classification", config["problem_type"]!.GetValue<string>());
         Assert.Equal("joy", config["id2label"]!["1"]!.GetValue<string>());
         Assert.Equal(2, config["label2id"]!["sadness"]!.GetValue<int>());
-        Assert.Equal(32, config["hidden_size"]!.GetValue<int>());
+        Assert.Equal(32, config[name == "distilbert" ? "dim" : "hidden_size"]!.GetValue<int>());
         Assert.Equal("pt", SafeTensors.ReadHeader(Path.Combine(folder, "model.safetensors")).Metadata["format"]);
+        Assert.True(File.Exists(Path.Combine(folder, "tokenizer_config.json")));
+        Assert.True(File.Exists(Path.Combine(folder, "special_tokens_map.json")));
     }
 
     [Fact]

@@ -100,4 +100,30 @@ public class ModelExactnessTests
         double std = state["roberta.embeddings.word_embeddings.weight"].std().item<float>();
         Assert.InRange(std, 0.475, 0.525);
     }
+
+    [Fact]
+    public void Distilbert_sinusoidal_positions_follow_create_sinusoidal_embeddings()
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Folder("distilbert"), "config.json")))!.AsObject();
+        json["sinusoidal_pos_embds"] = true;
+        var config = TransformerConfig.FromJson(json, "config.json");
+        using var model = new DistilBertForSequenceClassification(config);
+        var table = model.state_dict()["distilbert.embeddings.position_embeddings.weight"];
+        // Position 1, dim 32: column 0 = sin(1), column 1 = cos(1), column 2 = sin(1 / 10000^(2/32)), column 3 = cos of the same.
+        double angle = 1 / Math.Pow(10000, 2.0 / 32);
+        Assert.Equal(Math.Sin(1), table[1, 0].item<float>(), 6);
+        Assert.Equal(Math.Cos(1), table[1, 1].item<float>(), 6);
+        Assert.Equal(Math.Sin(angle), table[1, 2].item<float>(), 6);
+        Assert.Equal(Math.Cos(angle), table[1, 3].item<float>(), 6);
+        Assert.Equal(0.0, table[0, 0].item<float>(), 6);
+    }
+
+    [Fact]
+    public void Relative_position_embeddings_are_refused_by_name()
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Folder("bert"), "config.json")))!.AsObject();
+        json["position_embedding_type"] = "relative_key";
+        var error = Assert.Throws<SentioException>(() => TransformerConfig.FromJson(json, "config.json"));
+        Assert.Equal("config.json: position_embedding_type 'relative_key' is not supported; Sentio implements 'absolute'", error.Message);
+    }
 }

@@ -134,6 +134,39 @@ public class HubClientTests
     }
 
     [Fact]
+    public void A_sharded_checkpoint_is_pulled_through_its_index()
+    {
+        string bert = ModelExactnessTests.Folder("bert");
+        var tensors = SafeTensors.Read(Path.Combine(bert, "model.safetensors"));
+        string staging = TestPaths.NewTempDirectory();
+        var names = tensors.Keys.Order(StringComparer.Ordinal).ToList();
+        var map = new System.Text.Json.Nodes.JsonObject();
+        for (int shard = 0; shard < 2; shard++)
+        {
+            string file = $"model-0000{shard + 1}-of-00002.safetensors";
+            var part = names.Where((_, i) => i % 2 == shard).ToDictionary(n => n, n => tensors[n]);
+            SafeTensors.Write(Path.Combine(staging, file), part);
+            foreach (string n in part.Keys) map[n] = file;
+        }
+        var files = new Dictionary<string, byte[]>
+        {
+            ["config.json"] = File.ReadAllBytes(Path.Combine(bert, "config.json")),
+            ["model.safetensors.index.json"] = System.Text.Encoding.UTF8.GetBytes(new System.Text.Json.Nodes.JsonObject { ["weight_map"] = map }.ToJsonString()),
+            ["model-00001-of-00002.safetensors"] = File.ReadAllBytes(Path.Combine(staging, "model-00001-of-00002.safetensors")),
+            ["model-00002-of-00002.safetensors"] = File.ReadAllBytes(Path.Combine(staging, "model-00002-of-00002.safetensors")),
+        };
+        using var hub = new FakeHub(files, ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]);
+        using var client = new HubClient(Options(hub, TestPaths.NewTempDirectory()));
+        var snapshot = client.Pull("sentio/tiny-bert", FakeHub.Commit);
+        Assert.Equal(["config.json", "model.safetensors.index.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"], snapshot.Files);
+        var (model, report) = HfModelFolder.LoadClassifier(snapshot.Folder);
+        using var _ = model;
+        Assert.Empty(report.Missing);
+        Assert.Equal(tensors["classifier.weight"].data<float>().ToArray(), model.Module.state_dict()["classifier.weight"].data<float>().ToArray());
+        foreach (var t in tensors.Values) t.Dispose();
+    }
+
+    [Fact]
     public void An_interrupted_download_resumes_with_a_range_request()
     {
         using var hub = TinyBert();

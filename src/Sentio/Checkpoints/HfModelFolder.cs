@@ -42,32 +42,50 @@ public static class HfModelFolder
         _ => throw new SentioException($"config: model_type '{config.ModelType}' is not supported"),
     };
 
-    /// <summary>Loads a sequence classifier from a Hugging Face folder. A classifier checkpoint (keys prefixed
-    /// <c>bert.</c> / <c>distilbert.</c> / <c>roberta.</c>) must fit exactly. A bare encoder checkpoint (unprefixed keys, e.g.
-    /// all-MiniLM-L6-v2) fills the encoder and leaves the head at its random initialisation, listed in the report's
-    /// <see cref="LoadReport.Missing"/>; seed with <c>torch.manual_seed</c> first.</summary>
-    /// <param name="labels">Label names overriding the config's <c>id2label</c> (needed for a bare encoder, whose config has
-    /// none); <c>problem_type</c> then becomes <c>multi_label_classification</c>.</param>
+    /// <summary>Pre-training heads that checkpoints such as bert-base-uncased (<c>cls.*</c>), roberta-base (<c>lm_head.*</c>)
+    /// or distilbert-base-uncased (<c>vocab_*</c>) carry and a sequence classifier does not use.</summary>
+    private static readonly string[] PretrainingHeadPrefixes =
+        ["cls.", "lm_head.", "vocab_transform.", "vocab_layer_norm.", "vocab_projector."];
+
+    /// <summary>Loads a sequence classifier from a Hugging Face folder, as
+    /// <c>AutoModelForSequenceClassification.from_pretrained</c> does:
+    /// <list type="bullet">
+    /// <item>a classifier checkpoint of the same labels (keys <c>bert.*</c> / <c>distilbert.*</c> / <c>roberta.*</c> plus the
+    /// head) must fit exactly;</item>
+    /// <item>an encoder checkpoint — bare (unprefixed keys, like all-MiniLM-L6-v2) or with a pre-training head (<c>cls.*</c>,
+    /// <c>lm_head.*</c>, <c>vocab_*</c>) — fills the encoder; the classification head keeps its random initialisation (seed
+    /// with <c>torch.manual_seed</c> first) and is listed in <see cref="LoadReport.Missing"/>, the unused pre-training
+    /// head (and a RoBERTa pooler) in <see cref="LoadReport.Ignored"/>;</item>
+    /// <item>with <paramref name="labels"/> different from the checkpoint's <c>id2label</c>, the checkpoint's head is
+    /// ignored and a new one is initialised for <paramref name="labels"/>.</item>
+    /// </list></summary>
+    /// <param name="labels">Label names for the head (needed for an encoder, whose config has none); when given,
+    /// <c>problem_type</c> becomes <c>multi_label_classification</c>.</param>
     /// <exception cref="SentioException">Missing files, an unsupported config, or tensors that do not fit (all listed at once).</exception>
     public static (ITransformerClassifier Model, LoadReport Report) LoadClassifier(string folder, IReadOnlyList<string>? labels = null)
     {
-        var config = TransformerConfig.Read(Path.Combine(folder, ConfigFile));
-        if (labels is not null) config = config with { Labels = labels, ProblemType = "multi_label_classification" };
+        var stored = TransformerConfig.Read(Path.Combine(folder, ConfigFile));
+        var config = labels is null ? stored : stored with { Labels = labels, ProblemType = "multi_label_classification" };
         if (config.Labels.Count == 0)
             throw new SentioException($"{Path.Combine(folder, ConfigFile)}: id2label is absent; pass the label names to load this encoder as a classifier");
+        bool newHead = labels is not null && !labels.SequenceEqual(stored.Labels);
         var (tensors, source) = ReadWeights(folder);
         var model = Create(config);
         try
         {
             string prefix = model.EncoderPrefix + ".";
+            bool StartsWithAny(string key, IEnumerable<string> prefixes) => prefixes.Any(p => key.StartsWith(p, StringComparison.Ordinal));
             bool bare = !tensors.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal));
-            var named = bare ? tensors.ToDictionary(p => prefix + p.Key, p => p.Value, StringComparer.Ordinal) : tensors;
+            var named = tensors.ToDictionary(p => bare && !StartsWithAny(p.Key, PretrainingHeadPrefixes) ? prefix + p.Key : p.Key,
+                p => p.Value, StringComparer.Ordinal);
+            bool hasHead = named.Keys.Any(k => StartsWithAny(k, model.HeadPrefixes));
             // RobertaForSequenceClassification has no pooler, so a RobertaModel checkpoint's pooler goes unused (as in HF).
-            var unusedPooler = config.ModelType == "roberta"
-                ? named.Keys.Where(k => k.StartsWith("roberta.pooler.", StringComparison.Ordinal)).ToList() : [];
-            foreach (string key in unusedPooler) named.Remove(key);
-            var report = StateDictLoader.Load(model.Module, named, source, bare ? model.HeadPrefixes : null);
-            return (model, report with { Ignored = [.. report.Ignored, .. unusedPooler] });
+            var unused = named.Keys.Where(k => StartsWithAny(k, PretrainingHeadPrefixes)
+                || (config.ModelType == "roberta" && k.StartsWith("roberta.pooler.", StringComparison.Ordinal))
+                || (newHead && StartsWithAny(k, model.HeadPrefixes))).Order(StringComparer.Ordinal).ToList();
+            foreach (string key in unused) named.Remove(key);
+            var report = StateDictLoader.Load(model.Module, named, source, newHead || !hasHead ? model.HeadPrefixes : null);
+            return (model, report with { Ignored = [.. report.Ignored, .. unused] });
         }
         catch
         {

@@ -49,8 +49,10 @@ public static class StateDictLoader
         using (no_grad())
         {
             foreach (var (name, target) in targets)
-                if (tensors.TryGetValue(name, out var value))
-                    target.copy_(value.to_type(target.dtype));
+            {
+                // copy_ converts the dtype (safetensors floats are all F32 by now).
+                if (tensors.TryGetValue(name, out var value)) target.copy_(value);
+            }
         }
         return new LoadReport(optionalMissing, ignored);
     }

@@ -157,6 +157,36 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void A_pretraining_checkpoint_fills_the_encoder_and_ignores_its_masked_lm_head()
+    {
+        // bert-base-uncased's layout: bert.* plus cls.predictions.* and no classifier.
+        string folder = TestPaths.NewTempDirectory();
+        var tensors = SafeTensors.Read(Path.Combine(ModelExactnessTests.Folder("bert"), "model.safetensors"));
+        var pretraining = tensors.Where(p => !p.Key.StartsWith("classifier.")).ToDictionary(p => p.Key, p => p.Value);
+        pretraining["cls.predictions.bias"] = zeros(100);
+        pretraining["bert.embeddings.position_ids"] = arange(16L).unsqueeze(0);
+        SafeTensors.Write(Path.Combine(folder, "model.safetensors"), pretraining);
+        File.Copy(Path.Combine(ModelExactnessTests.Folder("bert"), "config.json"), Path.Combine(folder, "config.json"));
+
+        var (model, report) = HfModelFolder.LoadClassifier(folder);
+        using var _ = model;
+        Assert.Equal(["classifier.bias", "classifier.weight"], report.Missing.Order());
+        Assert.Equal(["bert.embeddings.position_ids", "cls.predictions.bias"], report.Ignored.Order());
+        Assert.Equal(tensors["bert.pooler.dense.weight"].data<float>().ToArray(), model.Module.state_dict()["bert.pooler.dense.weight"].data<float>().ToArray());
+    }
+
+    [Fact]
+    public void New_labels_replace_a_classifier_checkpoint_head()
+    {
+        var (model, report) = HfModelFolder.LoadClassifier(ModelExactnessTests.Folder("distilbert"), ["love", "fear", "grief", "awe", "pride"]);
+        using var _ = model;
+        Assert.Equal(["classifier.bias", "classifier.weight", "pre_classifier.bias", "pre_classifier.weight"], report.Missing.Order());
+        Assert.Equal(report.Missing.Order(), report.Ignored.Order());
+        Assert.Equal([5L, 32L], model.Module.state_dict()["classifier.weight"].shape);
+        Assert.Equal("multi_label_classification", model.Config.ProblemType);
+    }
+
+    [Fact]
     public void A_checkpoint_that_does_not_fit_lists_missing_unexpected_and_mismatched_tensors_in_one_message()
     {
         var config = TransformerConfig.Read(Path.Combine(ModelExactnessTests.Folder("bert"), "config.json"));

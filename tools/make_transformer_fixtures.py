@@ -7,6 +7,7 @@ What it produces, under tests/Sentio.Tests/Fixtures/transformers/:
                                  RobertaForSequenceClassification, each with reference.json: a padded batch
                                  (input_ids, attention_mask, token_type_ids) and the outputs of the forward pass
                                  below (last_hidden_state, pooled_output where the model has one, logits).
+  bert-f16/, bert-bf16/           the BERT checkpoint stored as F16 / BF16, with outputs of its rounded weights.
   dtypes.safetensors + dtypes.json   F16 / BF16 / F32 / I64 tensors and the float values they decode to.
   wordpiece_cases.json           texts and the ids HF's slow BertTokenizer gives them with the bert-base-uncased
                                  vocabulary at ../shared/models/all-MiniLM-L6-v2/vocab.txt.
@@ -411,6 +412,28 @@ def write_model(name, model_class, config, input_ids, attention_mask, token_type
         reference["pooled_output"] = [round(v, 7) for v in pooled.flatten().tolist()]
     with open(os.path.join(folder, "reference.json"), "w") as f:
         json.dump(reference, f)
+    return model
+
+
+def write_half_precision_copy(model, name, dtype, config, input_ids, attention_mask, token_type_ids):
+    """The same model stored as F16 or BF16: outputs are recomputed (in F32) from the rounded weights."""
+    folder = os.path.join(OUT, name)
+    os.makedirs(folder, exist_ok=True)
+    rounded = {k: v.to(dtype) for k, v in model.state_dict().items()}
+    model.load_state_dict({k: v.to(torch.float32) for k, v in rounded.items()})
+    with torch.no_grad():
+        hidden, pooled, logits = model(input_ids, attention_mask, token_type_ids)
+    save_safetensors(os.path.join(folder, "model.safetensors"), rounded, {"format": "pt"})
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump(config, f, indent=2)
+    reference = {"input_ids": input_ids.tolist(), "attention_mask": attention_mask.tolist(),
+                 "token_type_ids": token_type_ids.tolist(),
+                 "last_hidden_state": [round(v, 7) for v in hidden.flatten().tolist()],
+                 "last_hidden_state_shape": list(hidden.shape),
+                 "pooled_output": [round(v, 7) for v in pooled.flatten().tolist()],
+                 "logits": [round(v, 7) for v in logits.flatten().tolist()]}
+    with open(os.path.join(folder, "reference.json"), "w") as f:
+        json.dump(reference, f)
 
 
 def write_models():
@@ -420,7 +443,9 @@ def write_models():
     mask[0] = 1
     types = torch.tensor([[0, 0, 0, 0, 0, 1, 1, 1], [0] * 8, [0] * 8])
     torch.manual_seed(1)
-    write_model("bert", BertForSequenceClassification, bert_config(), bert_ids, mask, types)
+    bert = write_model("bert", BertForSequenceClassification, bert_config(), bert_ids, mask, types)
+    write_half_precision_copy(bert, "bert-f16", torch.float16, bert_config(), bert_ids, mask, types)
+    write_half_precision_copy(bert, "bert-bf16", torch.bfloat16, bert_config(), bert_ids, mask, types)
     torch.manual_seed(2)
     write_model("distilbert", DistilBertForSequenceClassification, distilbert_config(), bert_ids, mask,
                 torch.zeros_like(bert_ids))

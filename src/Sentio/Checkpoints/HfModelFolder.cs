@@ -55,7 +55,8 @@ public static class HfModelFolder
     /// <item>an encoder checkpoint — bare (unprefixed keys, like all-MiniLM-L6-v2) or with a pre-training head (<c>cls.*</c>,
     /// <c>lm_head.*</c>, <c>vocab_*</c>) — fills the encoder; the classification head keeps its random initialisation (seed
     /// with <c>torch.manual_seed</c> first) and is listed in <see cref="LoadReport.Missing"/>, the unused pre-training
-    /// head (and a RoBERTa pooler) in <see cref="LoadReport.Ignored"/>;</item>
+    /// head (and a RoBERTa pooler) in <see cref="LoadReport.Ignored"/>; a BERT encoder saved without its pooler gets a
+    /// fresh pooler (listed as missing too);</item>
     /// <item>with <paramref name="labels"/> different from the checkpoint's <c>id2label</c>, the checkpoint's head is
     /// ignored and a new one is initialised for <paramref name="labels"/>.</item>
     /// </list></summary>
@@ -84,7 +85,10 @@ public static class HfModelFolder
                 || (config.ModelType == "roberta" && k.StartsWith("roberta.pooler.", StringComparison.Ordinal))
                 || (newHead && StartsWithAny(k, model.HeadPrefixes))).Order(StringComparer.Ordinal).ToList();
             foreach (string key in unused) named.Remove(key);
-            var report = StateDictLoader.Load(model.Module, named, source, newHead || !hasHead ? model.HeadPrefixes : null);
+            // An encoder saved without its pooler (add_pooling_layer=False) gets a fresh one, as in HF.
+            IReadOnlyList<string>? optional = newHead || !hasHead
+                ? [.. model.HeadPrefixes, .. config.ModelType == "bert" ? ["bert.pooler."] : Array.Empty<string>()] : null;
+            var report = StateDictLoader.Load(model.Module, named, source, optional);
             return (model, report with { Ignored = [.. report.Ignored, .. unused] });
         }
         catch

@@ -187,11 +187,16 @@ public sealed partial class HubClient : IDisposable
         long have = File.Exists(partial) ? new FileInfo(partial).Length : 0;
         using var response = SendFollowingRedirects(remote.ContentUrl, have, cancellation);
         bool resumed = response.StatusCode == HttpStatusCode.PartialContent;
-        if (!response.IsSuccessStatusCode)
+        // 416: the partial file already holds every byte (the previous run stopped before renaming it).
+        bool alreadyComplete = have > 0 && response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable;
+        if (!response.IsSuccessStatusCode && !alreadyComplete)
             throw new SentioException($"{remote.ContentUrl}: HTTP {(int)response.StatusCode} {response.ReasonPhrase} while downloading {remote.File}");
-        using (var output = new FileStream(partial, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write))
-        using (var input = response.Content.ReadAsStream(cancellation))
+        if (!alreadyComplete)
+        {
+            using var output = new FileStream(partial, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write);
+            using var input = response.Content.ReadAsStream(cancellation);
             input.CopyTo(output);
+        }
         if (remote.IsLfs)
         {
             string actual;
@@ -225,7 +230,9 @@ public sealed partial class HubClient : IDisposable
     {
         var request = new HttpRequestMessage(method, url);
         request.Headers.UserAgent.ParseAdd("sentio/1");
-        if (options.Token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
+        // The token goes to the hub only, never to the storage host a download redirects to.
+        if (options.Token is not null && string.Equals(url.Host, new Uri(options.Endpoint).Host, StringComparison.OrdinalIgnoreCase))
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
         if (rangeStart is { } start) request.Headers.Range = new RangeHeaderValue(start, null);
         try { return http.Send(request, HttpCompletionOption.ResponseHeadersRead, cancellation); }
         catch (HttpRequestException e) { throw new SentioException($"{url}: {e.Message}", e); }

@@ -41,7 +41,7 @@ public static class StateDictLoader
         if (missing.Count + unexpected.Count + mismatched.Count > 0)
         {
             var parts = new List<string>();
-            if (missing.Count > 0) parts.Add($"missing {missing.Count}: {string.Join(", ", missing)}");
+            if (missing.Count > 0) parts.Add($"missing {missing.Count}: {string.Join(", ", missing.Order(StringComparer.Ordinal))}");
             if (unexpected.Count > 0) parts.Add($"unexpected {unexpected.Count}: {string.Join(", ", unexpected)}");
             if (mismatched.Count > 0) parts.Add($"shape mismatch {mismatched.Count}: {string.Join("; ", mismatched)}");
             throw new SentioException($"{source}: checkpoint does not fit the {module.GetType().Name}: {string.Join(" | ", parts)}");

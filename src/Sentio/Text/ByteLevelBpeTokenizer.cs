@@ -35,6 +35,9 @@ public sealed partial class ByteLevelBpeTokenizer : ITransformerTokenizer
     private readonly string[] specialTokens;
     private readonly int bosId, eosId, padId, unkId;
     private static readonly string[] ByteToChar = BytesToUnicode();
+    /// <summary>Words already split, as Hugging Face's tokenizer caches them; cleared when full.</summary>
+    private readonly Dictionary<string, List<string>> cache = new(StringComparer.Ordinal);
+    private const int MaxCachedWords = 100_000;
 
     [GeneratedRegex(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+")]
     private static partial Regex PreTokenizer();
@@ -111,7 +114,9 @@ public sealed partial class ByteLevelBpeTokenizer : ITransformerTokenizer
         {
             string? special = specialTokens.FirstOrDefault(t => string.CompareOrdinal(text, i, t, 0, t.Length) == 0);
             if (special is null) { i++; continue; }
-            AddTokens(text[start..i], start == 0, tokens);
+            // Hugging Face's <mask> is an AddedToken with lstrip=True: it absorbs the spaces before it.
+            string before = special == options.MaskToken ? text[start..i].TrimEnd() : text[start..i];
+            AddTokens(before, start == 0, tokens);
             tokens.Add(special);
             i += special.Length;
             start = i;
@@ -174,8 +179,10 @@ public sealed partial class ByteLevelBpeTokenizer : ITransformerTokenizer
     }
 
     /// <summary>RobertaTokenizer.bpe: repeatedly merge the lowest-ranked adjacent pair, every occurrence left to right.</summary>
-    private List<string> Bpe(string token)
+    private IReadOnlyList<string> Bpe(string token)
     {
+        lock (cache)
+            if (cache.TryGetValue(token, out var cached)) return cached;
         var word = token.EnumerateRunes().Select(r => r.ToString()).ToList();
         while (word.Count > 1)
         {
@@ -191,6 +198,11 @@ public sealed partial class ByteLevelBpeTokenizer : ITransformerTokenizer
                 else merged.Add(word[i]);
             }
             word = merged;
+        }
+        lock (cache)
+        {
+            if (cache.Count >= MaxCachedWords) cache.Clear();
+            cache[token] = word;
         }
         return word;
     }

@@ -41,7 +41,10 @@ public sealed class WordPieceTokenizer : ITransformerTokenizer
 
     private readonly string[] vocabulary;
     private readonly Dictionary<string, int> ids;
+    /// <summary>Span lookups of whole tokens and of <c>##</c> tokens without their prefix (no string per candidate).</summary>
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> wordStarts, continuations;
     private readonly string[] specialTokens;
+    private readonly HashSet<char> specialStarts;
     private readonly WordPieceOptions options;
     private readonly int unkId, clsId, sepId, padId;
 
@@ -55,6 +58,9 @@ public sealed class WordPieceTokenizer : ITransformerTokenizer
         for (int i = 0; i < this.vocabulary.Length; i++)
             if (!ids.TryAdd(this.vocabulary[i], i))
                 throw SentioException.At(source, i + 1, $"token '{this.vocabulary[i]}' already appeared on line {ids[this.vocabulary[i]] + 1}");
+        wordStarts = ids.GetAlternateLookup<ReadOnlySpan<char>>();
+        continuations = ids.Where(p => p.Key.StartsWith("##", StringComparison.Ordinal) && p.Key.Length > 2)
+            .ToDictionary(p => p.Key[2..], p => p.Value, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         int Id(string token) => ids.TryGetValue(token, out int id) ? id
             : throw new SentioException($"{source}: special token '{token}' is not in the vocabulary");
         unkId = Id(options.UnkToken);
@@ -63,6 +69,7 @@ public sealed class WordPieceTokenizer : ITransformerTokenizer
         padId = Id(options.PadToken);
         specialTokens = new[] { options.UnkToken, options.ClsToken, options.SepToken, options.PadToken, options.MaskToken }
             .Where(ids.ContainsKey).Distinct().OrderByDescending(t => t.Length).ToArray();
+        specialStarts = specialTokens.Select(t => t[0]).ToHashSet();
     }
 
     /// <summary>Reads <c>vocab.txt</c> (one token per line) and, if present, <c>tokenizer_config.json</c> (do_lower_case,
@@ -102,7 +109,8 @@ public sealed class WordPieceTokenizer : ITransformerTokenizer
         int start = 0;
         for (int i = 0; i < text.Length;)
         {
-            string? special = specialTokens.FirstOrDefault(t => string.CompareOrdinal(text, i, t, 0, t.Length) == 0);
+            string? special = specialStarts.Contains(text[i])
+                ? specialTokens.FirstOrDefault(t => string.CompareOrdinal(text, i, t, 0, t.Length) == 0) : null;
             if (special is null) { i++; continue; }
             AddPieces(text[start..i], pieces);
             pieces.Add(special);
@@ -204,8 +212,8 @@ public sealed class WordPieceTokenizer : ITransformerTokenizer
         {
             if (rune.Value == 0 || rune.Value == 0xFFFD || IsControl(rune)) continue;
             if (IsWhitespace(rune)) cleaned.Append(' ');
-            else if (options.TokenizeChineseChars && IsChineseChar(rune.Value)) cleaned.Append(' ').Append(rune.ToString()).Append(' ');
-            else cleaned.Append(rune.ToString());
+            else if (options.TokenizeChineseChars && IsChineseChar(rune.Value)) Append(cleaned.Append(' '), rune).Append(' ');
+            else Append(cleaned, rune);
         }
         bool stripAccents = options.StripAccents ?? options.DoLowerCase;
         foreach (string original in cleaned.ToString().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
@@ -227,7 +235,7 @@ public sealed class WordPieceTokenizer : ITransformerTokenizer
                 if (current.Length > 0) { yield return current.ToString(); current.Clear(); }
                 yield return rune.ToString();
             }
-            else current.Append(rune.ToString());
+            else Append(current, rune);
         }
         if (current.Length > 0) yield return current.ToString();
     }
@@ -235,27 +243,37 @@ public sealed class WordPieceTokenizer : ITransformerTokenizer
     /// <summary>WordpieceTokenizer.tokenize for one word: greedy longest match, <c>##</c> for continuations.</summary>
     private void WordPiece(string word, List<string> pieces)
     {
-        var runes = word.EnumerateRunes().Select(r => r.ToString()).ToArray();
-        if (runes.Length > options.MaxInputCharsPerWord) { pieces.Add(options.UnkToken); return; }
+        // Char offset of each code point, so that candidates are cut at code point boundaries.
+        var offsets = new List<int>(word.Length + 1);
+        for (int i = 0; i < word.Length; i += char.IsSurrogatePair(word, i) ? 2 : 1) offsets.Add(i);
+        int count = offsets.Count;
+        offsets.Add(word.Length);
+        if (count > options.MaxInputCharsPerWord) { pieces.Add(options.UnkToken); return; }
         int before = pieces.Count;
-        for (int start = 0; start < runes.Length;)
+        for (int start = 0; start < count;)
         {
-            string? match = null;
-            int end = runes.Length;
+            int end = count;
+            int id = -1;
             for (; end > start; end--)
             {
-                string candidate = (start > 0 ? "##" : "") + string.Concat(runes[start..end]);
-                if (ids.ContainsKey(candidate)) { match = candidate; break; }
+                var candidate = word.AsSpan(offsets[start], offsets[end] - offsets[start]);
+                if ((start == 0 ? wordStarts : continuations).TryGetValue(candidate, out id)) break;
             }
-            if (match is null)
+            if (end == start)
             {
                 pieces.RemoveRange(before, pieces.Count - before);
                 pieces.Add(options.UnkToken);
                 return;
             }
-            pieces.Add(match);
+            pieces.Add(vocabulary[id]);
             start = end;
         }
+    }
+
+    private static StringBuilder Append(StringBuilder builder, Rune rune)
+    {
+        Span<char> buffer = stackalloc char[2];
+        return builder.Append(buffer[..rune.EncodeToUtf16(buffer)]);
     }
 
     private static bool IsWhitespace(Rune rune) =>
@@ -307,7 +325,8 @@ public sealed class WordPieceTokenizer : ITransformerTokenizer
         {
             if (runes[i].Value == 0x03A3 && i > 0 && Rune.IsLetter(runes[i - 1]) && (i + 1 == runes.Length || !Rune.IsLetter(runes[i + 1])))
                 lowered.Append('\u03C2');
-            else lowered.Append(LowercaseMap.TryGetValue(runes[i].Value, out string? lower) ? lower : runes[i].ToString());
+            else if (LowercaseMap.TryGetValue(runes[i].Value, out string? lower)) lowered.Append(lower);
+            else Append(lowered, runes[i]);
         }
         return lowered.ToString();
     }
@@ -327,9 +346,13 @@ public sealed class WordPieceTokenizer : ITransformerTokenizer
                 if (index % 28 != 0) result.Append((char)(0x11A7 + index % 28));
                 continue;
             }
-            string decomposed = DecompositionMap.TryGetValue(cp, out string? d) ? d : rune.ToString();
+            if (!DecompositionMap.TryGetValue(cp, out string? decomposed))
+            {
+                if (Rune.GetUnicodeCategory(rune) != UnicodeCategory.NonSpacingMark) Append(result, rune);
+                continue;
+            }
             foreach (Rune part in decomposed.EnumerateRunes())
-                if (Rune.GetUnicodeCategory(part) != UnicodeCategory.NonSpacingMark) result.Append(part.ToString());
+                if (Rune.GetUnicodeCategory(part) != UnicodeCategory.NonSpacingMark) Append(result, part);
         }
         return result.ToString();
     }

@@ -176,6 +176,23 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void A_bert_encoder_saved_without_its_pooler_gets_a_fresh_one_but_a_classifier_checkpoint_must_have_it()
+    {
+        string folder = TestPaths.NewTempDirectory();
+        var tensors = SafeTensors.Read(Path.Combine(ModelExactnessTests.Folder("bert"), "model.safetensors"));
+        File.Copy(Path.Combine(ModelExactnessTests.Folder("bert"), "config.json"), Path.Combine(folder, "config.json"));
+        SafeTensors.Write(Path.Combine(folder, "model.safetensors"),
+            tensors.Where(p => p.Key.StartsWith("bert.") && !p.Key.StartsWith("bert.pooler.")).ToDictionary(p => p.Key[5..], p => p.Value));
+        var (model, report) = HfModelFolder.LoadClassifier(folder);
+        model.Dispose();
+        Assert.Equal(["bert.pooler.dense.bias", "bert.pooler.dense.weight", "classifier.bias", "classifier.weight"], report.Missing.Order());
+
+        SafeTensors.Write(Path.Combine(folder, "model.safetensors"), tensors.Where(p => !p.Key.StartsWith("bert.pooler.")).ToDictionary());
+        var error = Assert.Throws<SentioException>(() => HfModelFolder.LoadClassifier(folder));
+        Assert.Contains("missing 2: bert.pooler.dense.bias, bert.pooler.dense.weight", error.Message);
+    }
+
+    [Fact]
     public void New_labels_replace_a_classifier_checkpoint_head()
     {
         var (model, report) = HfModelFolder.LoadClassifier(ModelExactnessTests.Folder("distilbert"), ["love", "fear", "grief", "awe", "pride"]);

@@ -59,6 +59,11 @@ internal sealed class FakeHub : IDisposable
             var (_, data) = files.First(f => Sha256(f.Value) == path["/cdn/".Length..]);
             if (CorruptLfs) { data = (byte[])data.Clone(); data[^1] ^= 0xFF; }
             long start = request.Headers["Range"] is { } range ? long.Parse(range["bytes=".Length..].TrimEnd('-')) : 0;
+            if (start >= data.Length)
+            {
+                response.StatusCode = 416;
+                return;
+            }
             if (start > 0)
             {
                 response.StatusCode = 206;
@@ -181,6 +186,22 @@ public class HubClientTests
         Assert.Contains($"GET /cdn/{FakeHub.Sha256(weights)} bytes=1000-", hub.Requests);
         Assert.Equal(weights, File.ReadAllBytes(Path.Combine(snapshot.Folder, "model.safetensors")));
         Assert.False(File.Exists(Path.Combine(blobs, FakeHub.Sha256(weights) + ".incomplete")));
+    }
+
+    [Fact]
+    public void A_complete_partial_file_is_verified_and_kept_when_the_server_answers_416()
+    {
+        using var hub = TinyBert();
+        string cache = TestPaths.NewTempDirectory();
+        byte[] weights = File.ReadAllBytes(Path.Combine(ModelExactnessTests.Folder("bert"), "model.safetensors"));
+        string blobs = Path.Combine(cache, "models--sentio--tiny-bert", "blobs");
+        Directory.CreateDirectory(blobs);
+        File.WriteAllBytes(Path.Combine(blobs, FakeHub.Sha256(weights) + ".incomplete"), weights);
+
+        using var client = new HubClient(Options(hub, cache));
+        var snapshot = client.Pull("sentio/tiny-bert");
+        Assert.Contains($"GET /cdn/{FakeHub.Sha256(weights)} bytes={weights.Length}-", hub.Requests);
+        Assert.Equal(weights, File.ReadAllBytes(Path.Combine(snapshot.Folder, "model.safetensors")));
     }
 
     [Fact]

@@ -40,6 +40,8 @@ public class ModelExactnessTests
     [InlineData("bert")]
     [InlineData("distilbert")]
     [InlineData("roberta")]
+    [InlineData("bert-f16")]
+    [InlineData("bert-bf16")]
     public void Outputs_match_the_reference_forward_pass(string name)
     {
         using var scope = NewDisposeScope();
@@ -55,6 +57,27 @@ public class ModelExactnessTests
         AssertClose(Values(reference, "logits"), model.Logits(ids, mask, types), "logits");
         if (model is BertForSequenceClassification bert)
             AssertClose(Values(reference, "pooled_output"), bert.PooledOutput(ids, mask, types), "pooled_output");
+    }
+
+    [Theory]
+    [InlineData("bert")]
+    [InlineData("distilbert")]
+    [InlineData("roberta")]
+    public void Every_parameter_is_trainable_and_receives_a_gradient(string name)
+    {
+        using var scope = NewDisposeScope();
+        var (model, _) = HfModelFolder.LoadClassifier(Folder(name));
+        using var disposeModel = model;
+        model.Module.train();
+        var (ids, mask, types, _) = Batch(name);
+        var parameters = model.Module.named_parameters().ToList();
+        // Every state-dict tensor is a parameter (none is a buffer the optimiser would miss).
+        Assert.Equal(model.Module.state_dict().Keys.Order(), parameters.Select(p => p.name).Order());
+        model.Logits(ids, mask, types).sum().backward();
+        // Token type embeddings of an unused segment id still get a (zero) gradient tensor; all others are non-zero.
+        Assert.All(parameters, p => Assert.NotNull(p.parameter.grad));
+        Assert.All(parameters.Where(p => p.name.EndsWith("dense.weight") || p.name.EndsWith("lin1.weight")),
+            p => Assert.True(p.parameter.grad!.abs().sum().item<float>() > 0, p.name));
     }
 
     [Fact]

@@ -117,6 +117,8 @@ public class TokenizerTests
         var batch = tokenizer.EncodeBatch([" lower new", " new"]);
         Assert.Equal(new long[] { 0, 268, 271, 2, 0, 271, 2, 1 }, batch.InputIds);
         Assert.Equal(1, tokenizer.PadTokenId);
+        // <mask> strips the space before it (lstrip=True): " lower <mask>" → Ġlower, <mask>; its id is 4.
+        Assert.Equal([0, 268, 4, 2], tokenizer.Encode(" lower <mask>").InputIds);
         string folder = TestPaths.NewTempDirectory();
         tokenizer.Save(folder);
         Assert.Equal(batch.InputIds, ByteLevelBpeTokenizer.FromFolder(folder).EncodeBatch([" lower new", " new"]).InputIds);

@@ -33,6 +33,8 @@ public static class Charts
                 : new[] { ("validation macro-F1", (Func<EpochSummary, double?>)(e => e.ValidationMacroF1)), ("validation exact match", e => e.ValidationSubsetAccuracy) };
             plot.Title(panel == 0 ? "Loss per epoch" : "Validation scores per epoch", 14);
             plot.XLabel("epoch", 12);
+            // whole epochs only, about ten ticks at most
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(Math.Max(1, Math.Ceiling(epochs.Count / 10.0)));
             plot.YLabel(panel == 0 ? "loss" : "score", 12);
             int drawn = 0;
             foreach (var ((name, value), color) in series.Zip(new[] { Primary, Secondary }))

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -39,7 +40,7 @@ public static class SentioCommandLine
         }
     }
 
-    private static RootCommand Build(TextWriter output, TextWriter error)
+    private static Command Build(TextWriter output, TextWriter error)
     {
         var dataDir = new Option<string?>("--data-dir")
         {
@@ -47,7 +48,11 @@ public static class SentioCommandLine
         };
         var modelPath = new Option<string>("--model-path") { Description = "A run directory written by 'sentio train' (or a model folder)", Required = true };
 
-        var root = new RootCommand("Sentio: multi-label emotion classification — train, tune, evaluate and use emotion classifiers.");
+        // A plain command named "sentio" rather than RootCommand, whose name is the assembly's (Sentio.Cli).
+        var root = new Command("sentio", "Sentio: multi-label emotion classification — train, tune, evaluate and use emotion classifiers.")
+        {
+            new HelpOption(), new VersionOption(),
+        };
         root.Add(TrainCommand(dataDir, output));
         root.Add(TuneThresholdsCommand(modelPath, dataDir, output));
         root.Add(EvalCommand(modelPath, dataDir, output));
@@ -77,7 +82,7 @@ public static class SentioCommandLine
             output.WriteLine();
             output.WriteLine(result.Test.ToTable());
             output.WriteLine($"Run directory: {result.Run.Path}");
-            output.WriteLine($"Test macro-F1 {result.Test.MacroAvg.F1:F4}, micro-F1 {result.Test.MicroAvg.F1:F4} ({result.Thresholds.Strategy} thresholds tuned on validation); model fit in {result.FitSeconds:F1} s");
+            output.WriteLine($"Test macro-F1 {result.Test.MacroAvg.F1:F4}, micro-F1 {result.Test.MicroAvg.F1:F4} ({(result.Thresholds.Strategy == ThresholdStrategy.PerLabel ? "per-label" : "global")} thresholds tuned on validation); model fit in {result.FitSeconds:F1} s");
             return 0;
         });
         return command;
@@ -96,7 +101,7 @@ public static class SentioCommandLine
             var run = RequireRun(parse.GetValue(modelPath)!);
             var (thresholds, validation, test) = TrainingRun.RetuneThresholds(run,
                 new ThresholdOptions { Strategy = parse.GetValue(strategy), Objective = parse.GetValue(objective) }, parse.GetValue(dataDir));
-            output.WriteLine($"global threshold {thresholds.GlobalThreshold:F4}; validation F1: global {thresholds.GlobalValidationF1:F4}, per-label {thresholds.PerLabelValidationF1:F4}; using {thresholds.Strategy}");
+            output.WriteLine($"global threshold {thresholds.GlobalThreshold:F4}; validation F1: global {thresholds.GlobalValidationF1:F4}, per-label {thresholds.PerLabelValidationF1:F4}; using {(thresholds.Strategy == ThresholdStrategy.PerLabel ? "per-label" : "global")} thresholds");
             if (thresholds.FallbackLabels.Count > 0) output.WriteLine($"labels without validation positives (use the global threshold): {string.Join(", ", thresholds.FallbackLabels)}");
             output.WriteLine($"validation macro-F1 {validation.MacroAvg.F1:F4}; test macro-F1 {test.MacroAvg.F1:F4}, micro-F1 {test.MicroAvg.F1:F4}");
             output.WriteLine($"Wrote {run.Thresholds}");

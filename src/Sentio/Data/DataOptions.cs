@@ -73,6 +73,8 @@ public sealed record DataOptions : IValidatableOptions
             yield return new ConfigError("dataset", $"set dataset (one of: {string.Join(", ", DatasetRegistry.Names)}) or train (a file path)");
         if (Dataset != null && !DatasetRegistry.TryGet(Dataset, out _))
             yield return new ConfigError("dataset", $"unknown dataset '{Dataset}'; known: {string.Join(", ", DatasetRegistry.Names)}");
+        if (Dataset != null && (Validation != null || Test != null || LabelsFile != null || Format != null))
+            yield return new ConfigError("dataset", $"the built-in dataset '{Dataset}' brings its own files and format; remove validation, test, labels_file and format, or dataset");
         if (Dataset == null && Train == null && (Validation != null || Test != null))
             yield return new ConfigError("train", "validation/test files are given but no train file");
         if (!(ValidationFraction > 0 && ValidationFraction < 0.5))

@@ -160,7 +160,7 @@ public sealed record DatasetAnalysis(IReadOnlyList<string> LabelNames, IReadOnly
         {
             text.Append(LabelNames[l].PadRight(nameWidth));
             foreach (SplitAnalysis split in Splits)
-                text.Append(string.Format(inv, "{0,11:N0} {1,7:P1}", split.LabelCounts[l], split.LabelRates[l]).PadLeft(column));
+                text.Append(string.Format(inv, "{0,11:N0} {1,7}", split.LabelCounts[l], Percent(split.LabelRates[l])).PadLeft(column));
             text.AppendLine();
         }
         text.AppendLine();
@@ -172,7 +172,7 @@ public sealed record DatasetAnalysis(IReadOnlyList<string> LabelNames, IReadOnly
             text.AppendLine();
         }
         Row("texts", s => s.Count.ToString("N0", inv));
-        Row("no label", s => string.Format(inv, "{0:N0} {1,7:P1}", s.Unlabeled, s.Count == 0 ? 0 : (double)s.Unlabeled / s.Count));
+        Row("no label", s => string.Format(inv, "{0:N0} {1,7}", s.Unlabeled, Percent(s.Count == 0 ? 0 : (double)s.Unlabeled / s.Count)));
         int maxPerText = Splits.Max(s => s.LabelsPerText.Count);
         for (int k = 1; k < maxPerText; k++)
             Row($"{k} label{(k == 1 ? "" : "s")}", s => (k < s.LabelsPerText.Count ? s.LabelsPerText[k] : 0).ToString("N0", inv));
@@ -198,15 +198,21 @@ public sealed record DatasetAnalysis(IReadOnlyList<string> LabelNames, IReadOnly
 
         foreach (SplitAnalysis split in Splits)
             foreach (DuplicateText duplicate in split.DuplicateExamples)
-                text.AppendLine(inv, $"duplicate in {split.Name}: {Quote(duplicate.Text)} at {string.Join(", ", duplicate.Locations)}");
+                text.AppendLine(inv, $"duplicate in {split.Name}: {Quote(duplicate.Text)} at {Locations(duplicate)}");
         foreach (SplitOverlap overlap in Overlaps)
         {
             text.AppendLine(inv, $"texts in both {overlap.First} and {overlap.Second}: {overlap.SharedTexts:N0}");
             foreach (DuplicateText duplicate in overlap.Examples)
-                text.AppendLine(inv, $"  {Quote(duplicate.Text)} at {string.Join(", ", duplicate.Locations)}");
+                text.AppendLine(inv, $"  {Quote(duplicate.Text)} at {Locations(duplicate)}");
         }
         return text.ToString();
     }
+
+    /// <summary>The first few locations of a duplicate, then how many more there are.</summary>
+    private static string Locations(DuplicateText duplicate) =>
+        string.Join(", ", duplicate.Locations.Take(4)) + (duplicate.Locations.Count > 4 ? $" and {duplicate.Locations.Count - 4} more" : "");
+
+    private static string Percent(double rate) => (rate * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 
     private static string Quote(string text) =>
         "\"" + (text.Length > 60 ? text[..57] + "..." : text).ReplaceLineEndings(" ") + "\"";

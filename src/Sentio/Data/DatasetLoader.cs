@@ -68,7 +68,7 @@ public static class DatasetLoader
                 Train = Path.Combine(folder, entry.TrainFile),
                 Validation = entry.ValidationFile is { } validationFile ? Path.Combine(folder, validationFile) : null,
                 Test = Path.Combine(folder, entry.TestFile),
-                LabelsFile = entry.LabelsFile is { } labelsFile ? Path.Combine(folder, labelsFile) : options.LabelsFile,
+                LabelsFile = entry.LabelsFile is { } labelsFile ? Path.Combine(folder, labelsFile) : null,
             };
         }
 
@@ -115,6 +115,10 @@ public static class DatasetLoader
             trainOrigin = $"{trainPath}, the remaining {Percent(1 - shares.Sum())} after carving";
         }
 
+        foreach (var (name, dataset, origin) in new[] { ("train", train, trainOrigin), ("validation", validation, validationOrigin), ("test", test, testOrigin) })
+            if (dataset.Count == 0)
+                throw new SentioException($"data: the {name} split has no examples ({origin}){(options.DropUnlabeled ? " after dropping unlabeled rows" : "")}");
+
         var report = new SplitReport(
         [
             new SplitInfo("train", trainOrigin, train.Count, trainDropped),
@@ -142,7 +146,7 @@ public static class DatasetLoader
     /// in the GoEmotions layout (text, labels, id; no header).</summary>
     /// <param name="textColumn">null tries text, comment_text, sentence, content, review, tweet.</param>
     /// <param name="idColumn">null uses <c>id</c> when present.</param>
-    /// <exception cref="SentioException">A missing file or column, a malformed row, an empty text, an unknown extension.</exception>
+    /// <exception cref="SentioException">A missing file or column, a malformed row, an empty text, no text at all, an unknown extension.</exception>
     public static IReadOnlyList<UnlabeledText> ReadUnlabeled(string path, string? textColumn = null, string? idColumn = null)
     {
         string fileName = Path.GetFileName(path);
@@ -158,7 +162,7 @@ public static class DatasetLoader
         if (extension == ".txt")
         {
             foreach (DelimitedRow row in DelimitedText.SplitUnquoted(content, '\n')) Add(null, row.Fields[0], row.Line);
-            return texts;
+            return NonEmpty(texts, fileName);
         }
         if (extension is not (".csv" or ".tsv"))
             throw new SentioException($"{fileName}: cannot read '{extension}' files; use .txt (one text per line), .csv or .tsv");
@@ -173,7 +177,7 @@ public static class DatasetLoader
                     throw SentioException.At(fileName, row.Line, $"expected 3 tab-separated fields (text, labels, id), got {row.Fields.Length}");
                 Add(row.Fields[2], row.Fields[0], row.Line);
             }
-            return texts;
+            return NonEmpty(texts, fileName);
         }
         var header = new CsvHeader(rows[0], fileName);
         int textIndex = header.FindTextColumn(textColumn);
@@ -183,8 +187,11 @@ public static class DatasetLoader
             header.CheckFieldCount(row);
             Add(idIndex >= 0 ? row.Fields[idIndex] : null, row.Fields[textIndex], row.Line);
         }
-        return texts;
+        return NonEmpty(texts, fileName);
     }
+
+    private static List<UnlabeledText> NonEmpty(List<UnlabeledText> texts, string fileName) =>
+        texts.Count > 0 ? texts : throw new SentioException($"{fileName}: no texts to read");
 
     /// <summary>The format of <paramref name="path"/> when the config does not say: <c>.tsv</c> is GoEmotions TSV; a
     /// <c>.csv</c> is a label-list CSV when <see cref="DataOptions.LabelColumn"/> is set or its header has a labels,

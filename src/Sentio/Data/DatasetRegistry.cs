@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Sentio.Data;
 
 /// <summary>One file of a built-in dataset: where it lives in the dataset's folder and where it is published.</summary>
@@ -73,9 +75,9 @@ public static class DatasetRegistry
 
     public static IReadOnlyList<DatasetEntry> All => Entries;
 
-    public static bool TryGet(string name, out DatasetEntry entry)
+    public static bool TryGet(string name, [MaybeNullWhen(false)] out DatasetEntry entry)
     {
-        entry = Entries.FirstOrDefault(e => e.Name == name)!;
+        entry = Entries.FirstOrDefault(e => e.Name == name);
         return entry != null;
     }
 

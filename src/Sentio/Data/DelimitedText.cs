@@ -97,8 +97,8 @@ internal static class DelimitedText
                 }
                 else
                 {
-                    int end = content.IndexOfAny([delimiter, '\n'], position);
-                    if (end < 0) end = content.Length;
+                    int end = content.AsSpan(position).IndexOfAny(delimiter, '\n');
+                    end = end < 0 ? content.Length : position + end;
                     int fieldEnd = end > position && content[end - 1] == '\r' && (end == content.Length || content[end] == '\n') ? end - 1 : end;
                     field.Append(content, position, fieldEnd - position);
                     position = end;

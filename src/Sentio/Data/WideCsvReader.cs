@@ -27,6 +27,8 @@ public static class WideCsvReader
             ? labelColumns.Select(name => header.Require(name, "label_columns")).ToArray()
             : InferLabelColumns(header, rows, textIndex, idIndex, fileName);
         if (labelIndices.Length == 0) throw SentioException.At(fileName, header.Line, "label_columns: the list is empty");
+        if (labelIndices.Distinct().Count() != labelIndices.Length)
+            throw SentioException.At(fileName, header.Line, $"label_columns: a column is listed twice ({string.Join(", ", labelColumns!)})");
         if (labelIndices.Contains(textIndex))
             throw SentioException.At(fileName, header.Line, $"column '{header.Names[textIndex]}' cannot be both the text and a label");
 

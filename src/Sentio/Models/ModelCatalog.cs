@@ -22,6 +22,7 @@ public static class ModelCatalog
     private static readonly Dictionary<string, ArchitectureInfo> Architectures = new(StringComparer.Ordinal)
     {
         [NGramLinear.ArchitectureName] = NGramLinear.Info,
+        [BiLstmClassifier.ArchitectureName] = BiLstmClassifier.Info,
     };
 
     public static IReadOnlyCollection<string> Names => Architectures.Keys;

@@ -92,7 +92,7 @@ public class CommandLineTests
         string run = Train(TestPaths.NewTempDirectory());
         var (exit, output, error) = Sentio("tune-thresholds", "--model-path", run, "--strategy", "global", "--data-dir", TestPaths.SharedData);
         Assert.True(exit == 0, error);
-        Assert.Contains("using Global", output);
+        Assert.Contains("using global thresholds", output);
         Assert.Equal("global", JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "thresholds.json"))).RootElement.GetProperty("strategy").GetString());
     }
 

@@ -136,6 +136,19 @@ public class DatasetStoreTests
     }
 
     [Fact]
+    public void AnUnreachableServerNamesTheUrl()
+    {
+        // A port that was free a moment ago and has no listener: the connection is refused.
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        string baseUrl = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/";
+        probe.Stop();
+        var error = Assert.Throws<SentioException>(() => new DatasetStore(null, TestPaths.NewTempDirectory()).Resolve(FakeEntry(baseUrl, TrainBytes)));
+        Assert.StartsWith($"could not download {baseUrl}files/train.tsv: ", error.Message);
+        Assert.EndsWith("pass --data-dir DIR or set SENTIO_DATA_DIR=DIR, where DIR holds fake/tiny/train.tsv, fake/tiny/labels.txt", error.Message);
+    }
+
+    [Fact]
     public void AMirrorWithTheDataDirLayoutServesTheRealSemEvalFiles()
     {
         // The mirror serves ../shared/data, so the download must pass the registry's real size and SHA-256 checks.

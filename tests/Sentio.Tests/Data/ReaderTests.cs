@@ -120,6 +120,7 @@ public class ReaderTests
     [InlineData("wide_csv", "id,body,joy\n1,a,1\n", "bad.csv:1: no text column found")]
     [InlineData("wide_csv", "id,text,joy\n1,a,\n", "bad.csv:1: no label columns found (a label column holds only 0 and 1): 'joy' has '' at line 2")]
     [InlineData("wide_csv_labels", "id,text,joy\n1,a,1\n", "bad.csv:1: no column 'fear' (label_columns)")]
+    [InlineData("wide_csv_twice", "id,text,joy\n1,a,1\n", "bad.csv:1: label_columns: a column is listed twice (joy, JOY)")]
     [InlineData("wide_csv_text", "id,text,joy\n1,a,1\n", "bad.csv:1: no column 'body' (text_column)")]
     [InlineData("goemotions", "fine\t0\tid\nalso fine\t3\tid2\n", "bad.tsv:2: label index '3' is not a number in 0..2")]
     [InlineData("goemotions", "fine\t0\tid\nno id\t1\n", "bad.tsv:2: expected 3 tab-separated fields (text, labels, id), got 2")]
@@ -138,6 +139,7 @@ public class ReaderTests
         "goemotions" => GoEmotionsTsvReader.Read(path, ["joy", "anger", "fear"]),
         "wide_csv_labels" => WideCsvReader.Read(path, labelColumns: ["joy", "fear"]),
         "wide_csv_text" => WideCsvReader.Read(path, textColumn: "body"),
+        "wide_csv_twice" => WideCsvReader.Read(path, labelColumns: ["joy", "JOY"]),
         "label_list" => LabelListCsvReader.Read(path),
         _ => WideCsvReader.Read(path),
     };

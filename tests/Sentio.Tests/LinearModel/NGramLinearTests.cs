@@ -4,7 +4,7 @@ using Sentio.Models;
 using Sentio.Text;
 using Sentio.Training;
 
-namespace Sentio.Tests.Linear;
+namespace Sentio.Tests.LinearModel;
 
 public class TfidfNGramVectorizerTests
 {

@@ -1,0 +1,204 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sentio.IO;
+
+namespace Sentio.Checkpoints;
+
+/// <summary>A Hugging Face <c>config.json</c> for a BERT, DistilBERT or RoBERTa encoder, with DistilBERT's own key
+/// names (<c>dim</c>, <c>n_layers</c>, <c>n_heads</c>, <c>hidden_dim</c>, <c>activation</c>, <c>dropout</c>,
+/// <c>attention_dropout</c>) mapped onto the BERT names. Keys Sentio does not use are kept and written back unchanged.</summary>
+public sealed record TransformerConfig
+{
+    /// <summary><c>model_type</c>: <c>bert</c>, <c>distilbert</c> or <c>roberta</c>.</summary>
+    public required string ModelType { get; init; }
+    public required int VocabSize { get; init; }
+    /// <summary><c>hidden_size</c> (DistilBERT <c>dim</c>).</summary>
+    public required int HiddenSize { get; init; }
+    /// <summary><c>num_hidden_layers</c> (DistilBERT <c>n_layers</c>).</summary>
+    public required int NumHiddenLayers { get; init; }
+    /// <summary><c>num_attention_heads</c> (DistilBERT <c>n_heads</c>).</summary>
+    public required int NumAttentionHeads { get; init; }
+    /// <summary><c>intermediate_size</c> (DistilBERT <c>hidden_dim</c>).</summary>
+    public required int IntermediateSize { get; init; }
+    /// <summary><c>hidden_act</c> (DistilBERT <c>activation</c>): <c>gelu</c> (erf), <c>gelu_new</c> / <c>gelu_pytorch_tanh</c> (tanh approximation) or <c>relu</c>. Default <c>gelu</c>.</summary>
+    public string HiddenAct { get; init; } = "gelu";
+    /// <summary><c>layer_norm_eps</c>; DistilBERT always uses 1e-12. Default 1e-12.</summary>
+    public double LayerNormEps { get; init; } = 1e-12;
+    /// <summary>Default 512.</summary>
+    public int MaxPositionEmbeddings { get; init; } = 512;
+    /// <summary>Token type (segment) vocabulary: 2 for BERT, 1 for RoBERTa, 0 (none) for DistilBERT.</summary>
+    public int TypeVocabSize { get; init; } = 2;
+    /// <summary><c>pad_token_id</c>: 0 for BERT and DistilBERT, 1 for RoBERTa.</summary>
+    public int PadTokenId { get; init; }
+    /// <summary><c>hidden_dropout_prob</c> (DistilBERT <c>dropout</c>). Default 0.1.</summary>
+    public double HiddenDropoutProb { get; init; } = 0.1;
+    /// <summary><c>attention_probs_dropout_prob</c> (DistilBERT <c>attention_dropout</c>). Default 0.1.</summary>
+    public double AttentionProbsDropoutProb { get; init; } = 0.1;
+    /// <summary>Dropout before the classification layer: <c>classifier_dropout</c> (BERT, RoBERTa; null → hidden dropout)
+    /// or <c>seq_classif_dropout</c> (DistilBERT, default 0.2).</summary>
+    public double? ClassifierDropout { get; init; }
+    /// <summary>Standard deviation of the normal initialisation. Default 0.02.</summary>
+    public double InitializerRange { get; init; } = 0.02;
+    /// <summary>Label names in output order (<c>id2label</c>); empty for a bare encoder.</summary>
+    public IReadOnlyList<string> Labels { get; init; } = [];
+    /// <summary><c>problem_type</c>, e.g. <c>multi_label_classification</c>; null when absent.</summary>
+    public string? ProblemType { get; init; }
+    /// <summary><c>architectures</c>, e.g. <c>BertForSequenceClassification</c>.</summary>
+    public IReadOnlyList<string> Architectures { get; init; } = [];
+    /// <summary>Every other key of the original file, written back as read.</summary>
+    public JsonObject Extra { get; init; } = new();
+
+    /// <summary>The dropout in front of the classification layer, as Hugging Face picks it.</summary>
+    public double EffectiveClassifierDropout => ClassifierDropout ?? (ModelType == "distilbert" ? 0.2 : HiddenDropoutProb);
+
+    /// <summary>DistilBERT's <c>sinusoidal_pos_embds</c>: position table initialised to fixed sinusoids. Default false.</summary>
+    public bool SinusoidalPositions => Extra["sinusoidal_pos_embds"] is JsonValue value && value.TryGetValue(out bool on) && on;
+
+    /// <summary>The size of one attention head: hidden / heads.</summary>
+    public int HeadSize => HiddenSize / NumAttentionHeads;
+
+    private static readonly string[] KnownModelTypes = ["bert", "distilbert", "roberta"];
+
+    private static readonly HashSet<string> MappedKeys =
+    [
+        "model_type", "vocab_size", "hidden_size", "dim", "num_hidden_layers", "n_layers", "num_attention_heads", "n_heads",
+        "intermediate_size", "hidden_dim", "hidden_act", "activation", "layer_norm_eps", "max_position_embeddings",
+        "type_vocab_size", "pad_token_id", "hidden_dropout_prob", "dropout", "attention_probs_dropout_prob",
+        "attention_dropout", "classifier_dropout", "seq_classif_dropout", "initializer_range", "id2label", "label2id",
+        "num_labels", "problem_type", "architectures",
+    ];
+
+    /// <summary>Reads a Hugging Face <c>config.json</c>.</summary>
+    /// <exception cref="SentioException">Missing file, invalid JSON, an unknown model type or a missing/invalid key (message names the key).</exception>
+    public static TransformerConfig Read(string path)
+    {
+        if (!File.Exists(path)) throw new SentioException($"{path}: not found");
+        JsonObject json;
+        try { json = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new SentioException($"{path}: empty"); }
+        catch (JsonException e) { throw new SentioException($"{path}: invalid JSON: {e.Message}", e); }
+        return FromJson(json, path);
+    }
+
+    /// <summary>Builds the config from a parsed <c>config.json</c>; <paramref name="source"/> names it in errors.</summary>
+    public static TransformerConfig FromJson(JsonObject json, string source)
+    {
+        string modelType = String(json, source, "model_type") ?? throw new SentioException($"{source}: key 'model_type' is missing");
+        if (!KnownModelTypes.Contains(modelType))
+            throw new SentioException($"{source}: model_type '{modelType}' is not supported; Sentio runs {string.Join(", ", KnownModelTypes)}");
+        bool distil = modelType == "distilbert";
+        var config = new TransformerConfig
+        {
+            ModelType = modelType,
+            VocabSize = RequiredInt(json, source, "vocab_size"),
+            HiddenSize = RequiredInt(json, source, distil ? "dim" : "hidden_size"),
+            NumHiddenLayers = RequiredInt(json, source, distil ? "n_layers" : "num_hidden_layers"),
+            NumAttentionHeads = RequiredInt(json, source, distil ? "n_heads" : "num_attention_heads"),
+            IntermediateSize = RequiredInt(json, source, distil ? "hidden_dim" : "intermediate_size"),
+            HiddenAct = String(json, source, distil ? "activation" : "hidden_act") ?? "gelu",
+            LayerNormEps = distil ? 1e-12 : Number(json, source, "layer_norm_eps") ?? 1e-12,
+            MaxPositionEmbeddings = (int?)Number(json, source, "max_position_embeddings") ?? 512,
+            TypeVocabSize = distil ? 0 : (int?)Number(json, source, "type_vocab_size") ?? 2,
+            PadTokenId = (int?)Number(json, source, "pad_token_id") ?? (modelType == "roberta" ? 1 : 0),
+            HiddenDropoutProb = Number(json, source, distil ? "dropout" : "hidden_dropout_prob") ?? 0.1,
+            AttentionProbsDropoutProb = Number(json, source, distil ? "attention_dropout" : "attention_probs_dropout_prob") ?? 0.1,
+            ClassifierDropout = Number(json, source, distil ? "seq_classif_dropout" : "classifier_dropout"),
+            InitializerRange = Number(json, source, "initializer_range") ?? 0.02,
+            Labels = ReadLabels(json, source),
+            ProblemType = String(json, source, "problem_type"),
+            Architectures = json["architectures"] is JsonArray a ? a.Select(x => x?.GetValue<string>() ?? "").ToArray() : [],
+            Extra = new JsonObject(json.Where(p => !MappedKeys.Contains(p.Key)).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))),
+        };
+        config.Validate(source);
+        return config;
+    }
+
+    /// <summary>The config in Hugging Face's format (DistilBERT keys for DistilBERT), with <c>id2label</c>,
+    /// <c>label2id</c> and <c>problem_type</c> when there are labels.</summary>
+    public JsonObject ToJson()
+    {
+        bool distil = ModelType == "distilbert";
+        var json = new JsonObject();
+        if (Architectures.Count > 0) json["architectures"] = new JsonArray(Architectures.Select(a => (JsonNode)a!).ToArray());
+        json["model_type"] = ModelType;
+        json["vocab_size"] = VocabSize;
+        json[distil ? "dim" : "hidden_size"] = HiddenSize;
+        json[distil ? "n_layers" : "num_hidden_layers"] = NumHiddenLayers;
+        json[distil ? "n_heads" : "num_attention_heads"] = NumAttentionHeads;
+        json[distil ? "hidden_dim" : "intermediate_size"] = IntermediateSize;
+        json[distil ? "activation" : "hidden_act"] = HiddenAct;
+        if (!distil)
+        {
+            json["layer_norm_eps"] = LayerNormEps;
+            json["type_vocab_size"] = TypeVocabSize;
+        }
+        json["max_position_embeddings"] = MaxPositionEmbeddings;
+        json["pad_token_id"] = PadTokenId;
+        json[distil ? "dropout" : "hidden_dropout_prob"] = HiddenDropoutProb;
+        json[distil ? "attention_dropout" : "attention_probs_dropout_prob"] = AttentionProbsDropoutProb;
+        if (ClassifierDropout is { } dropout) json[distil ? "seq_classif_dropout" : "classifier_dropout"] = dropout;
+        json["initializer_range"] = InitializerRange;
+        if (Labels.Count > 0)
+        {
+            var id2label = new JsonObject();
+            var label2id = new JsonObject();
+            for (int i = 0; i < Labels.Count; i++)
+            {
+                id2label[i.ToString(CultureInfo.InvariantCulture)] = Labels[i];
+                label2id[Labels[i]] = i;
+            }
+            json["id2label"] = id2label;
+            json["label2id"] = label2id;
+        }
+        if (ProblemType is not null) json["problem_type"] = ProblemType;
+        foreach (var (key, value) in Extra) json[key] = value?.DeepClone();
+        return json;
+    }
+
+    /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> atomically.</summary>
+    public void Write(string path) => AtomicFile.WriteText(path, ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+
+    private void Validate(string source)
+    {
+        if (HiddenSize <= 0 || NumAttentionHeads <= 0 || HiddenSize % NumAttentionHeads != 0)
+            throw new SentioException($"{source}: hidden size {HiddenSize} is not a positive multiple of the {NumAttentionHeads} attention heads");
+        foreach (var (key, value) in new[] { ("vocab_size", VocabSize), ("num_hidden_layers", NumHiddenLayers), ("intermediate_size", IntermediateSize), ("max_position_embeddings", MaxPositionEmbeddings) })
+            if (value <= 0) throw new SentioException($"{source}: {key} must be > 0, got {value}");
+        if (PadTokenId < 0 || PadTokenId >= VocabSize)
+            throw new SentioException($"{source}: pad_token_id {PadTokenId} is outside the vocabulary of {VocabSize}");
+        if (Extra["position_embedding_type"] is JsonValue position && position.ToString() != "absolute")
+            throw new SentioException($"{source}: position_embedding_type '{position}' is not supported; Sentio implements 'absolute'");
+        if (HiddenAct is not ("gelu" or "gelu_new" or "gelu_pytorch_tanh" or "relu"))
+            throw new SentioException($"{source}: activation '{HiddenAct}' is not supported; use gelu, gelu_new, gelu_pytorch_tanh or relu");
+    }
+
+    private static IReadOnlyList<string> ReadLabels(JsonObject json, string source)
+    {
+        if (json["id2label"] is not JsonObject id2label) return [];
+        var labels = new string[id2label.Count];
+        foreach (var (key, value) in id2label)
+        {
+            if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out int id) || id >= labels.Length || labels[id] is not null)
+                throw new SentioException($"{source}: id2label key '{key}' is not one of 0..{labels.Length - 1} (each once)");
+            labels[id] = value?.GetValue<string>() ?? throw new SentioException($"{source}: id2label['{key}'] is not a string");
+        }
+        return labels;
+    }
+
+    private static int RequiredInt(JsonObject json, string source, string key) =>
+        (int?)Number(json, source, key) ?? throw new SentioException($"{source}: key '{key}' is missing");
+
+    private static double? Number(JsonObject json, string source, string key)
+    {
+        if (json[key] is not JsonValue value) return null;
+        return value.TryGetValue(out double number) ? number
+            : throw new SentioException($"{source}: key '{key}' must be a number, got {value.ToJsonString()}");
+    }
+
+    private static string? String(JsonObject json, string source, string key)
+    {
+        if (json[key] is not JsonValue value) return null;
+        return value.TryGetValue(out string? text) ? text
+            : throw new SentioException($"{source}: key '{key}' must be a string, got {value.ToJsonString()}");
+    }
+}

@@ -1,0 +1,145 @@
+using Sentio.Configuration;
+
+namespace Sentio.Training;
+
+/// <summary>How the learning rate moves after warmup.</summary>
+public enum LearningRateSchedule
+{
+    /// <summary>Falls linearly from the peak to 0 at the last step (BERT's schedule).</summary>
+    Linear,
+    /// <summary>Half a cosine from the peak to 0 at the last step.</summary>
+    Cosine,
+    /// <summary>Stays at the peak.</summary>
+    Constant,
+}
+
+/// <summary>The per-label training loss.</summary>
+public enum NeuralLoss
+{
+    /// <summary>Binary cross-entropy on each label's logit.</summary>
+    Bce,
+    /// <summary>Focal loss (Lin et al. 2017): BCE scaled by (1 − p_t)^γ, optionally balanced by α.</summary>
+    Focal,
+}
+
+/// <summary>How positive examples of each label are weighted in the loss.</summary>
+public enum PosWeightMode
+{
+    /// <summary>Every example weighs 1.</summary>
+    None,
+    /// <summary>Positives of label j weigh negatives_j / positives_j in the training split, at most <see cref="NeuralTrainingOptions.PosWeightCap"/>.</summary>
+    Auto,
+}
+
+/// <summary>What early stopping and <see cref="NeuralTrainingOptions.EarlyStoppingPatience"/> watch.</summary>
+public enum EarlyStoppingMetric
+{
+    ValidationLoss,
+    ValidationMacroF1,
+}
+
+/// <summary>The <c>training:</c> section for every model trained by <see cref="NeuralTrainer"/>: AdamW with
+/// decoupled weight decay, warmup then a schedule, gradient clipping and accumulation, BCE or focal loss,
+/// early stopping, the best epoch's weights kept, and resumable checkpoints.</summary>
+public sealed record NeuralTrainingOptions : IValidatableOptions
+{
+    /// <summary>Passes over the training split. Default 5.</summary>
+    public int Epochs { get; init; } = 5;
+
+    /// <summary>Examples per forward pass. Default 64.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Peak AdamW learning rate (reached at the end of warmup). Default 2e-3.</summary>
+    public double LearningRate { get; init; } = 2e-3;
+
+    /// <summary>Decoupled AdamW weight decay; never applied to biases, normalisation weights, or (when
+    /// <see cref="DecayEmbeddings"/> is false) embedding tables. Default 0.01.</summary>
+    public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>Whether embedding tables get weight decay. Default false: rare words' vectors would otherwise
+    /// shrink towards zero between the few steps that see them.</summary>
+    public bool DecayEmbeddings { get; init; }
+
+    /// <summary>AdamW β1. Default 0.9.</summary>
+    public double AdamBeta1 { get; init; } = 0.9;
+
+    /// <summary>AdamW β2. Default 0.999.</summary>
+    public double AdamBeta2 { get; init; } = 0.999;
+
+    /// <summary>AdamW ε. Default 1e-8.</summary>
+    public double AdamEpsilon { get; init; } = 1e-8;
+
+    /// <summary>Layer-wise learning-rate decay for layered encoders: layer k of n (embeddings = 0) trains at
+    /// lr · decay^(n − k); see <see cref="NeuralTrainer.LayerwiseMultiplier"/>. 1 = off. Default 1.</summary>
+    public double LayerwiseLrDecay { get; init; } = 1.0;
+
+    /// <summary>Share of all optimizer steps spent ramping the learning rate linearly up from 0. Default 0.06.</summary>
+    public double WarmupRatio { get; init; } = 0.06;
+
+    /// <summary>The learning-rate curve after warmup. Default linear.</summary>
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Linear;
+
+    /// <summary>Gradients are rescaled so their global L2 norm is at most this; 0 = no clipping. Default 1.</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+
+    /// <summary>Batches whose gradients are summed (each loss divided by this) before one optimizer step. Default 1.</summary>
+    public int GradientAccumulationSteps { get; init; } = 1;
+
+    /// <summary>The loss. Default bce.</summary>
+    public NeuralLoss Loss { get; init; } = NeuralLoss.Bce;
+
+    /// <summary>Focal loss γ: how strongly well-classified examples are down-weighted. Default 2.</summary>
+    public double FocalGamma { get; init; } = 2.0;
+
+    /// <summary>Focal loss α: weight of the positive term (1 − α for the negative term); null = unbalanced. Default null.</summary>
+    public double? FocalAlpha { get; init; }
+
+    /// <summary>Positive-example weighting. Default auto.</summary>
+    public PosWeightMode PosWeight { get; init; } = PosWeightMode.Auto;
+
+    /// <summary>Upper bound on an automatic positive weight, so that a label with 30 positives does not
+    /// dominate the loss. Default 10.</summary>
+    public double PosWeightCap { get; init; } = 10.0;
+
+    /// <summary>The validation measure early stopping watches. Default validation_macro_f1.</summary>
+    public EarlyStoppingMetric EarlyStoppingMetric { get; init; } = EarlyStoppingMetric.ValidationMacroF1;
+
+    /// <summary>Epochs without an improvement of more than <see cref="EarlyStoppingMinDelta"/> before training
+    /// stops; 0 = never stop early. Needs a validation split. Default 2.</summary>
+    public int EarlyStoppingPatience { get; init; } = 2;
+
+    /// <summary>The smallest change of the watched metric that counts as an improvement. Default 0.</summary>
+    public double EarlyStoppingMinDelta { get; init; }
+
+    /// <summary>A resumable checkpoint is written every this many optimizer steps (and at every epoch end);
+    /// 0 = only at epoch ends. Default 0.</summary>
+    public int CheckpointEverySteps { get; init; }
+
+    /// <summary>Torch intra-op threads; 0 = leave libtorch's default. Default 0.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Seeds initialisation, shuffling and dropout. Default 13.</summary>
+    public int Seed { get; init; } = 13;
+
+    public IEnumerable<ConfigError> Validate()
+    {
+        if (Epochs < 1) yield return new("epochs", $"expected an integer >= 1, got {Epochs}");
+        if (BatchSize < 1) yield return new("batch_size", $"expected an integer >= 1, got {BatchSize}");
+        if (!(LearningRate > 0)) yield return new("learning_rate", $"expected a number > 0, got {LearningRate}");
+        if (!(WeightDecay >= 0)) yield return new("weight_decay", $"expected a number >= 0, got {WeightDecay}");
+        if (!(AdamBeta1 >= 0 && AdamBeta1 < 1)) yield return new("adam_beta1", $"expected a number in [0, 1), got {AdamBeta1}");
+        if (!(AdamBeta2 >= 0 && AdamBeta2 < 1)) yield return new("adam_beta2", $"expected a number in [0, 1), got {AdamBeta2}");
+        if (!(AdamEpsilon > 0)) yield return new("adam_epsilon", $"expected a number > 0, got {AdamEpsilon}");
+        if (!(LayerwiseLrDecay > 0 && LayerwiseLrDecay <= 1)) yield return new("layerwise_lr_decay", $"expected a number in (0, 1], got {LayerwiseLrDecay}");
+        if (!(WarmupRatio >= 0 && WarmupRatio < 1)) yield return new("warmup_ratio", $"expected a number in [0, 1), got {WarmupRatio}");
+        if (!(MaxGradNorm >= 0)) yield return new("max_grad_norm", $"expected a number >= 0 (0 = no clipping), got {MaxGradNorm}");
+        if (GradientAccumulationSteps < 1) yield return new("gradient_accumulation_steps", $"expected an integer >= 1, got {GradientAccumulationSteps}");
+        if (!(FocalGamma >= 0)) yield return new("focal_gamma", $"expected a number >= 0, got {FocalGamma}");
+        if (FocalAlpha is { } alpha && !(alpha > 0 && alpha < 1)) yield return new("focal_alpha", $"expected a number in (0, 1) or null, got {alpha}");
+        if (!(PosWeightCap >= 1)) yield return new("pos_weight_cap", $"expected a number >= 1, got {PosWeightCap}");
+        if (EarlyStoppingPatience < 0) yield return new("early_stopping_patience", $"expected an integer >= 0 (0 = off), got {EarlyStoppingPatience}");
+        if (!(EarlyStoppingMinDelta >= 0)) yield return new("early_stopping_min_delta", $"expected a number >= 0, got {EarlyStoppingMinDelta}");
+        if (CheckpointEverySteps < 0) yield return new("checkpoint_every_steps", $"expected an integer >= 0 (0 = epoch ends only), got {CheckpointEverySteps}");
+        if (Threads < 0) yield return new("threads", $"expected an integer >= 0 (0 = libtorch default), got {Threads}");
+    }
+}

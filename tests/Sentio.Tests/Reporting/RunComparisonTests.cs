@@ -1,10 +1,12 @@
 using System.Globalization;
+using Sentio.Checkpoints;
 using Sentio.Data;
 using Sentio.Evaluation;
 using Sentio.Models;
 using Sentio.Reporting;
 using Sentio.Text;
 using Sentio.Training;
+using TorchSharp;
 
 namespace Sentio.Tests.Reporting;
 
@@ -72,6 +74,18 @@ public class RunComparisonTests
         Assert.Equal(NGramLinear.ArchitectureName, row.Architecture);
         Assert.Equal(10, row.Parameters);
         Assert.Contains("| 10 |", RunComparison.Of([run.Path]).ToMarkdown());
+    }
+
+    [Fact]
+    public void Parameters_of_a_safetensors_model_are_the_sum_of_its_tensor_sizes()
+    {
+        string folder = TestPaths.NewTempDirectory();
+        var run = SyntheticRun.Create(folder, "transformer", epochs: 1);
+        using (var weight = torch.zeros(3, 4))
+        using (var bias = torch.zeros(4))
+            SafeTensors.Write(Path.Combine(run.Model, HfModelFolder.WeightsFile), new Dictionary<string, torch.Tensor> { ["weight"] = weight, ["bias"] = bias });
+        // 3·4 + 4 = 16
+        Assert.Equal(16, RunComparison.Of([run.Path]).Rows.Single().Parameters);
     }
 
     [Fact]

@@ -46,7 +46,7 @@ public static class Charts
                 drawn++;
             }
             if (drawn == 0) NoData(plot, "not measured by this model");
-            else plot.ShowLegend(Alignment.UpperRight);
+            else plot.ShowLegend(Edge.Bottom); // below the axes: a legend inside would hide points
         });
     }
 
@@ -281,7 +281,7 @@ public static class Charts
         plot.Title("Test F1 per run", 14);
         plot.YLabel("F1", 12);
         plot.Grid.XAxisStyle.IsVisible = false;
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Bottom);
         return Png(plot, Math.Max(640, 180 * runs.Count), 480);
     }
 

@@ -69,6 +69,24 @@ public class RunReportTests
     }
 
     [Fact]
+    public void Predictions_of_a_bare_model_folder_with_a_label_never_true_still_get_every_figure()
+    {
+        // what 'sentio eval' passes for a model folder that is not a run: no config, no epoch log
+        string folder = TestPaths.NewTempDirectory();
+        var predictions = SyntheticRun.Predictions(50, seed: 3);
+        for (int i = 0; i < predictions.Count; i++) predictions.Truth[i, 2] = false; // "fear" never true: no ROC curve
+        var files = RunReport.Write(folder, predictions, ThresholdSet.Fixed(SyntheticRun.Labels), "held-out.csv", Path.Combine(folder, "out"));
+
+        Assert.Equal(6, files.Images.Count);
+        Assert.Contains(files.Notes, n => n.Contains("no training_log.jsonl"));
+        Assert.Contains(files.Notes, n => n == "ROC-AUC undefined (one class only): fear.");
+        Assert.Contains(files.Notes, n => n == "No true samples (recall set to 0): fear.");
+        string html = File.ReadAllText(files.Html);
+        Assert.Contains("held-out.csv (50 texts, 3 labels)", html);
+        Assert.DoesNotContain("<h2>Config</h2>", html);
+    }
+
+    [Fact]
     public void A_run_without_saved_predictions_is_an_error_naming_the_file()
     {
         string folder = TestPaths.NewTempDirectory();

@@ -116,7 +116,7 @@ public static class SentioCommandLine
         split.AcceptOnlyFromAmong("train", "validation", "test");
         var data = new Option<string?>("--data") { Description = "Evaluate on this labelled file instead (TSV in GoEmotions format, or CSV)" };
         var outputDir = new Option<string?>("--output-dir") { Description = "Where metrics.json, report.txt, report.html, report.md and the plots go (default: <model-path>/eval)" };
-        var command = new Command("eval", "Evaluate a trained model with its tuned thresholds: writes eval/metrics.json (all metrics) and eval/report.txt (per-label report).")
+        var command = new Command("eval", "Evaluate a trained model with its tuned thresholds: writes eval/metrics.json (all metrics), eval/report.txt (per-label report), and eval/report.html and report.md with plots.")
         {
             modelPath, split, data, outputDir, dataDir,
         };

@@ -8,6 +8,7 @@ using Sentio.Data;
 using Sentio.Evaluation;
 using Sentio.Inference;
 using Sentio.IO;
+using Sentio.Reporting;
 using Sentio.Training;
 
 namespace Sentio.Cli;
@@ -57,6 +58,8 @@ public static class SentioCommandLine
         root.Add(EvalCommand(modelPath, dataDir, output));
         root.Add(PredictCommand(modelPath, output));
         root.Add(AnalyzeCommand(dataDir, output));
+        root.Add(ReportCommands.Report(modelPath, output));
+        root.Add(ReportCommands.Compare(output));
         return root;
     }
 
@@ -112,8 +115,8 @@ public static class SentioCommandLine
         var split = new Option<string>("--split") { Description = "Which split of the run's data to evaluate", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("train", "validation", "test");
         var data = new Option<string?>("--data") { Description = "Evaluate on this labelled file instead (TSV in GoEmotions format, or CSV)" };
-        var outputDir = new Option<string?>("--output-dir") { Description = "Where metrics.json and report.txt go (default: <model-path>/eval)" };
-        var command = new Command("eval", "Evaluate a trained model with its tuned thresholds: writes eval/metrics.json (all metrics) and eval/report.txt (per-label report).")
+        var outputDir = new Option<string?>("--output-dir") { Description = "Where metrics.json, report.txt, report.html, report.md and the plots go (default: <model-path>/eval)" };
+        var command = new Command("eval", "Evaluate a trained model with its tuned thresholds: writes eval/metrics.json (all metrics), eval/report.txt (per-label report), and eval/report.html and report.md with plots.")
         {
             modelPath, split, data, outputDir, dataDir,
         };
@@ -135,13 +138,15 @@ public static class SentioCommandLine
                 dataset = splits.Named.First(s => s.Name == parse.GetValue(split)).Dataset;
                 source = $"{parse.GetValue(split)} split";
             }
-            var report = MetricsReport.Compute(dataset.LabelMatrix(), predictor.PredictProbabilities(dataset.Texts), predictor.Thresholds, predictor.LabelNames);
+            var probabilities = predictor.PredictProbabilities(dataset.Texts);
+            var report = MetricsReport.Compute(dataset.LabelMatrix(), probabilities, predictor.Thresholds, predictor.LabelNames);
             string folder = parse.GetValue(outputDir) ?? Path.Combine(path, "eval");
             report.Save(Path.Combine(folder, "metrics.json"));
             AtomicFile.WriteText(Path.Combine(folder, "report.txt"), report.ToTable());
+            RunReport.Write(path, SplitPredictions.Of(dataset, probabilities), predictor.Thresholds, source, folder);
             output.WriteLine($"{source}: {dataset.Count} texts");
             output.WriteLine(report.ToTable());
-            output.WriteLine($"Wrote {Path.Combine(folder, "metrics.json")} and report.txt");
+            output.WriteLine($"Wrote {Path.Combine(folder, "metrics.json")}, report.txt, report.html and report.md");
             return 0;
         });
         return command;
@@ -194,9 +199,10 @@ public static class SentioCommandLine
         var dataset = new Option<string?>("--dataset") { Description = $"Analyze a built-in dataset: {string.Join(", ", DatasetRegistry.Names)}" };
         var outputFile = new Option<string?>("--output") { Description = "Also write the analysis as JSON to this file" };
         var seed = new Option<int>("--seed") { Description = "Seed for carving missing splits", DefaultValueFactory = _ => 13 };
+        var plots = new Option<string?>("--plots") { Description = "Also write label_frequencies.png and co_occurrence.png into this folder" };
         var command = new Command("analyze", "Dataset analysis: label counts and rates, labels per text, co-occurrence, text lengths, duplicates across splits.")
         {
-            config, dataset, outputFile, seed, dataDir,
+            config, dataset, outputFile, seed, plots, dataDir,
         };
         command.Validators.Add(result =>
         {
@@ -218,6 +224,7 @@ public static class SentioCommandLine
                 AtomicFile.WriteText(target, analysis.ToJson());
                 output.WriteLine($"Wrote {target}");
             }
+            if (parse.GetValue(plots) is { } folder) output.WriteLine($"Wrote {string.Join(", ", DatasetPlots.Write(analysis, folder))}");
             return 0;
         });
         return command;

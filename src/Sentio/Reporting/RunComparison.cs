@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sentio.Checkpoints;
+using Sentio.IO;
+using Sentio.Models;
+using Sentio.Training;
+
+namespace Sentio.Reporting;
+
+/// <summary>One run's line in a comparison: the split's metrics (from <c>metrics/{split}.json</c>) at the run's
+/// tuned thresholds, and its size and fit time (from the model folder and <c>run.json</c>).</summary>
+/// <param name="Parameters">Numbers in the saved weights, where Sentio can count them without loading the model:
+/// the n-gram linear model's labels × (features + 1 bias), or the sum of the tensor sizes in a
+/// <c>model.safetensors</c> (a state dict: parameters and saved buffers); null (shown as n/a) otherwise.</param>
+/// <param name="FitSeconds">Model fitting time; null when the run has no run.json.</param>
+public sealed record ComparisonRow(
+    string Run, string Architecture, long? Parameters, double? FitSeconds,
+    double MicroF1, double MacroF1, double MicroPrecision, double MicroRecall, double HammingLoss, double SubsetAccuracy);
+
+/// <summary>Several runs side by side (<c>sentio compare</c>), as Markdown, CSV and a grouped bar chart of
+/// macro- and micro-F1.</summary>
+public sealed record RunComparison(string Split, IReadOnlyList<ComparisonRow> Rows)
+{
+    private static readonly string[] Header =
+        ["model", "architecture", "parameters", "training time (s)", "micro-F1", "macro-F1", "micro precision", "micro recall", "hamming loss", "subset accuracy"];
+
+    /// <summary>Reads the runs, in the order given.</summary>
+    /// <param name="split">The metrics file each run is read from: <c>metrics/{split}.json</c>.</param>
+    /// <exception cref="SentioException">A path is not a run directory, or a file it needs is missing or lacks a
+    /// key; the message names the file and key.</exception>
+    public static RunComparison Of(IReadOnlyList<string> runPaths, string split = "test")
+    {
+        if (runPaths.Count == 0) throw new SentioException("compare: give at least one run directory");
+        return new RunComparison(split, runPaths.Select(path => Read(path, split)).ToArray());
+    }
+
+    /// <summary>A Markdown table, one row per run.</summary>
+    public string ToMarkdown()
+    {
+        var md = new StringBuilder();
+        md.AppendLine("| " + string.Join(" | ", Header) + " |");
+        md.AppendLine("|" + string.Join("|", Header.Select((_, k) => k < 2 ? " --- " : " ---: ")) + "|");
+        foreach (var cells in Cells()) md.AppendLine("| " + string.Join(" | ", cells.Select(c => c.Replace("|", "\\|"))) + " |");
+        return md.ToString();
+    }
+
+    /// <summary>The same table as CSV (RFC 4180 quoting, full-precision numbers, empty cells for n/a).</summary>
+    public string ToCsv()
+    {
+        static string Quote(string field) => field.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
+        static string R(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+        var csv = new StringBuilder();
+        csv.AppendLine(string.Join(',', Header.Select(h => h.Replace(' ', '_').Replace("(s)", "seconds").Replace("-", "_"))));
+        foreach (var r in Rows)
+            csv.AppendLine(string.Join(',', Quote(r.Run), Quote(r.Architecture), r.Parameters?.ToString(CultureInfo.InvariantCulture) ?? "",
+                r.FitSeconds is { } s ? R(s) : "", R(r.MicroF1), R(r.MacroF1), R(r.MicroPrecision), R(r.MicroRecall), R(r.HammingLoss), R(r.SubsetAccuracy)));
+        return csv.ToString();
+    }
+
+    /// <summary>Grouped bars of macro- and micro-F1 per run, as PNG bytes.</summary>
+    public byte[] Chart() =>
+        Charts.ComparisonBars(Rows.Select(r => r.Run).ToArray(), Rows.Select(r => r.MacroF1).ToArray(), Rows.Select(r => r.MicroF1).ToArray());
+
+    /// <summary>Writes compare.md, compare.csv and compare.png into <paramref name="directory"/>; returns their paths.</summary>
+    public IReadOnlyList<string> Write(string directory)
+    {
+        string md = Path.Combine(directory, "compare.md"), csv = Path.Combine(directory, "compare.csv"), png = Path.Combine(directory, "compare.png");
+        AtomicFile.WriteText(md, ToMarkdown());
+        AtomicFile.WriteText(csv, ToCsv());
+        byte[] chart = Chart();
+        AtomicFile.Write(png, stream => stream.Write(chart));
+        return [md, csv, png];
+    }
+
+    private IEnumerable<string[]> Cells()
+    {
+        static string F(double value) => double.IsNaN(value) ? "n/a" : value.ToString("0.0000", CultureInfo.InvariantCulture);
+        return Rows.Select(r => new[]
+        {
+            r.Run, r.Architecture, r.Parameters?.ToString("N0", CultureInfo.InvariantCulture) ?? "n/a",
+            r.FitSeconds?.ToString("0.0", CultureInfo.InvariantCulture) ?? "n/a",
+            F(r.MicroF1), F(r.MacroF1), F(r.MicroPrecision), F(r.MicroRecall), F(r.HammingLoss), F(r.SubsetAccuracy),
+        });
+    }
+
+    private static ComparisonRow Read(string path, string split)
+    {
+        if (!RunDirectory.IsRunDirectory(path)) throw new SentioException($"{path}: not a run directory (expected model/ and config.yaml written by 'sentio train')");
+        var run = new RunDirectory(path);
+        string metricsFile = run.MetricsFile(split, "json");
+        var metrics = ReadJson(metricsFile);
+        double Number(params string[] keys)
+        {
+            JsonNode? node = metrics;
+            foreach (string key in keys) node = node?[key];
+            if (node is not JsonValue value) throw new SentioException($"{metricsFile}: no '{string.Join('.', keys)}'");
+            // NaN is written as the string "NaN" (AtomicFile.Json allows named floating-point literals)
+            return value.Deserialize<double>(AtomicFile.Json);
+        }
+        JsonObject? summary = File.Exists(run.Summary) ? ReadJson(run.Summary) : null;
+        var manifest = ReadJson(Path.Combine(run.Model, ModelCatalog.ManifestFile));
+        string architecture = manifest["architecture"]?.GetValue<string>() ?? "n/a";
+        return new ComparisonRow(
+            Path.GetFileName(run.Path), architecture, CountParameters(run.Model, architecture),
+            summary?["fit_seconds"]?.GetValue<double>(),
+            Number("micro_avg", "f1"), Number("macro_avg", "f1"), Number("micro_avg", "precision"), Number("micro_avg", "recall"),
+            Number("hamming_loss"), Number("subset_accuracy"));
+    }
+
+    /// <summary>Counts weights where the saved format says how many there are: a <c>model.safetensors</c> header
+    /// (Σ of the products of the tensor shapes), or the n-gram linear model's <c>ngram_linear.bin</c> (layout of
+    /// <see cref="NGramLinear.Save"/>, format 1: version, block count, per block its term count with terms (8 bytes
+    /// each) and idf values (4 bytes each), then labels and row width = features + 1). Otherwise null.</summary>
+    private static long? CountParameters(string modelFolder, string architecture)
+    {
+        string safetensors = Path.Combine(modelFolder, HfModelFolder.WeightsFile);
+        if (File.Exists(safetensors))
+            return SafeTensors.ReadHeader(safetensors).Entries.Values.Sum(e => e.Shape.Aggregate(1L, (product, dimension) => product * dimension));
+        string weights = Path.Combine(modelFolder, "ngram_linear.bin");
+        if (architecture != NGramLinear.ArchitectureName || !File.Exists(weights)) return null;
+        using var reader = new BinaryReader(File.OpenRead(weights));
+        try
+        {
+            if (reader.ReadInt32() != 1) return null; // a later format: do not guess
+            int blocks = reader.ReadInt32();
+            for (int b = 0; b < blocks; b++)
+            {
+                int terms = reader.ReadInt32();
+                reader.BaseStream.Seek(terms * (8L + 4L), SeekOrigin.Current);
+            }
+            long labels = reader.ReadInt32(), width = reader.ReadInt32();
+            return labels * width;
+        }
+        catch (EndOfStreamException) { throw new SentioException($"{weights}: truncated file"); }
+    }
+
+    private static JsonObject ReadJson(string path)
+    {
+        if (!File.Exists(path)) throw new SentioException($"{path}: not found");
+        try { return JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new SentioException($"{path}: empty"); }
+        catch (JsonException e) { throw new SentioException($"{path}: invalid JSON: {e.Message}", e); }
+    }
+}

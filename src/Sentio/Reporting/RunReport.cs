@@ -1,0 +1,277 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sentio.Evaluation;
+using Sentio.IO;
+using Sentio.Models;
+using Sentio.Training;
+
+namespace Sentio.Reporting;
+
+/// <summary>What <see cref="RunReport.Write(RunDirectory, string, string)"/> wrote.</summary>
+/// <param name="Html">report.html: one self-contained file, figures embedded as data URIs.</param>
+/// <param name="Markdown">report.md, which links the PNG files beside it.</param>
+/// <param name="Images">The PNG files, in the order the report shows them.</param>
+/// <param name="Notes">What the report could not show and why (e.g. no training curve for a one-epoch model).</param>
+public sealed record ReportFiles(string Html, string Markdown, IReadOnlyList<string> Images, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// The evaluation report of one model on one labelled split, for people: summary metrics, the per-label table,
+/// every figure of <see cref="Charts"/>, and the config the run was trained with. Writes into one folder:
+/// <code>
+/// report.html   self-contained (figures as base64 data URIs, config HTML-escaped)
+/// report.md     the same content, figures as the PNG files beside it
+/// training_curves.png  roc_curves.png  precision_recall_curves.png  confusion_matrices.png
+/// f1_per_label.png  threshold_f1.png  reliability.png
+/// </code>
+/// Curves come from the probabilities, never from thresholded predictions; the confusion matrices and the table
+/// use the thresholds given.
+/// </summary>
+public static class RunReport
+{
+    /// <summary>Bins of the reliability diagram (width 0.1).</summary>
+    public const int CalibrationBins = 10;
+
+    /// <summary>Reports a split a run saved at training time: <c>predictions/{split}.csv</c> with the run's
+    /// <c>thresholds.json</c> (what <c>sentio report</c> does).</summary>
+    /// <param name="split">validation or test.</param>
+    /// <exception cref="SentioException">A file of the run is missing or malformed; the message names it.</exception>
+    public static ReportFiles Write(RunDirectory run, string split, string outputDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        string predictionsFile = run.Predictions(split);
+        if (!File.Exists(predictionsFile))
+            throw new SentioException($"{predictionsFile}: not found; the run has no saved {split} predictions (run 'sentio eval --model-path {run.Path}' to report from the model)");
+        var predictions = SplitPredictions.Load(predictionsFile);
+        var thresholds = ThresholdSet.Load(run.Thresholds, predictions.LabelNames);
+        return Write(run.Path, predictions, thresholds, $"{split} split", outputDirectory);
+    }
+
+    /// <summary>Reports predictions the caller computed (what <c>sentio eval</c> does).</summary>
+    /// <param name="modelPath">A run directory (its config.yaml, run.json and training_log.jsonl are shown when
+    /// present) or a bare model folder.</param>
+    /// <param name="predictions">Truth and probabilities, [samples, labels].</param>
+    /// <param name="thresholds">Decision thresholds for every label of <paramref name="predictions"/>.</param>
+    /// <param name="evaluatedOn">What the predictions are of, e.g. "test split" or a file name.</param>
+    /// <exception cref="SentioException">A run file is malformed, or a label has no threshold.</exception>
+    public static ReportFiles Write(string modelPath, SplitPredictions predictions, ThresholdSet thresholds, string evaluatedOn, string outputDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        ArgumentNullException.ThrowIfNull(thresholds);
+        var labels = predictions.LabelNames;
+        var chosen = thresholds.ThresholdsFor(labels);
+        var metrics = MetricsReport.Compute(predictions.Truth, predictions.Probabilities, chosen, labels);
+        var run = RunDirectory.IsRunDirectory(modelPath) ? new RunDirectory(modelPath) : null;
+        var notes = new List<string>();
+
+        var columns = Enumerable.Range(0, labels.Count)
+            .Select(j => (Truth: Curves.Column(predictions.Truth, j), Scores: Curves.Column(predictions.Probabilities, j))).ToArray();
+        var calibration = Curves.Calibration(predictions.Truth, predictions.Probabilities, CalibrationBins);
+        var figures = new List<Figure>();
+        var epochs = run != null && File.Exists(run.EpochLog) ? ReadEpochs(run.EpochLog) : [];
+        if (epochs.Count >= 2)
+            figures.Add(new Figure("training_curves.png", "Training curves", "Loss, validation macro-F1 and validation exact match per epoch (training_log.jsonl).", Charts.TrainingCurves(epochs)));
+        else
+            notes.Add(epochs.Count == 1
+                ? "Training curves: the model was fitted in one pass (one entry in training_log.jsonl), so there is no curve to draw."
+                : "Training curves: no training_log.jsonl beside the model.");
+        figures.Add(new Figure("roc_curves.png", "ROC curves", "Per label, from the probabilities; the legend gives the ROC-AUC.",
+            Charts.RocCurves(labels, columns.Select(c => Curves.Roc(c.Truth, c.Scores)).ToArray(), metrics.PerLabel.Select(l => l.RocAuc).ToArray())));
+        figures.Add(new Figure("precision_recall_curves.png", "Precision-recall curves", "Per label, from the probabilities; the legend gives the average precision, the dashed line the label's prevalence.",
+            Charts.PrecisionRecallCurves(labels, columns.Select(c => Curves.PrecisionRecall(c.Truth, c.Scores)).ToArray(),
+                metrics.PerLabel.Select(l => l.AveragePrecision).ToArray(), metrics.PerLabel.Select(l => l.Support / (double)metrics.Samples).ToArray())));
+        figures.Add(new Figure("confusion_matrices.png", "Confusion matrices", "Per label at its decision threshold; shade = share of the samples.", Charts.ConfusionMatrices(metrics.PerLabel)));
+        figures.Add(new Figure("f1_per_label.png", "F1 per label", "Sorted, with support (true count).", Charts.F1Bars(metrics.PerLabel)));
+        figures.Add(new Figure("threshold_f1.png", "F1 against the threshold", "Per label: F1 (blue), recall (orange) and precision (grey) when predicting the label for probabilities at or above the threshold; the dashed line and dot mark the threshold in use.",
+            Charts.ThresholdCurves(labels, columns.Select(c => Curves.ThresholdF1(c.Truth, c.Scores)).ToArray(), chosen)));
+        figures.Add(new Figure("reliability.png", "Reliability diagram", $"Probabilities of every (text, label) pair in {CalibrationBins} bins of equal width; ECE {F(calibration.ExpectedCalibrationError)}.",
+            Charts.Reliability(calibration)));
+
+        if (metrics.RocAucUndefinedLabels.Count > 0) notes.Add($"ROC-AUC undefined (one class only): {string.Join(", ", metrics.RocAucUndefinedLabels)}.");
+        if (metrics.LabelsNeverPredicted.Count > 0) notes.Add($"Never predicted (precision set to 0): {string.Join(", ", metrics.LabelsNeverPredicted)}.");
+        if (metrics.LabelsWithoutSupport.Count > 0) notes.Add($"No true samples (recall set to 0): {string.Join(", ", metrics.LabelsWithoutSupport)}.");
+
+        var content = new ReportContent(
+            Title: $"Sentio report: {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath)))}",
+            Facts:
+            [
+                ("model", Path.GetFullPath(modelPath)),
+                ("architecture", Architecture(modelPath, run)),
+                ("evaluated on", $"{evaluatedOn} ({metrics.Samples:N0} texts, {labels.Count} labels)"),
+                ("thresholds", $"{(thresholds.Strategy == ThresholdStrategy.Global ? "global" : "per label")}, tuned for {(thresholds.Objective == ThresholdObjective.MacroF1 ? "macro-F1" : "micro-F1")}"),
+            ],
+            Metrics: metrics,
+            ExpectedCalibrationError: calibration.ExpectedCalibrationError,
+            Figures: figures,
+            Notes: notes,
+            Config: run != null && File.Exists(run.Config) ? File.ReadAllText(run.Config) : null);
+
+        Directory.CreateDirectory(outputDirectory);
+        var images = new List<string>();
+        foreach (var figure in figures)
+        {
+            string path = Path.Combine(outputDirectory, figure.FileName);
+            AtomicFile.Write(path, stream => stream.Write(figure.Png));
+            images.Add(path);
+        }
+        string html = Path.Combine(outputDirectory, "report.html"), markdown = Path.Combine(outputDirectory, "report.md");
+        AtomicFile.WriteText(markdown, ToMarkdown(content));
+        AtomicFile.WriteText(html, ToHtml(content));
+        return new ReportFiles(html, markdown, images, notes);
+    }
+
+    private sealed record Figure(string FileName, string Title, string Caption, byte[] Png);
+
+    private sealed record ReportContent(
+        string Title, IReadOnlyList<(string Name, string Value)> Facts, MetricsReport Metrics, double ExpectedCalibrationError,
+        IReadOnlyList<Figure> Figures, IReadOnlyList<string> Notes, string? Config);
+
+    /// <summary>The epochs of a <c>training_log.jsonl</c>, one <see cref="EpochSummary"/> per line.</summary>
+    /// <exception cref="SentioException">A line is not an epoch summary; the message names file:line.</exception>
+    public static IReadOnlyList<EpochSummary> ReadEpochs(string path)
+    {
+        var epochs = new List<EpochSummary>();
+        int line = 0;
+        foreach (string text in File.ReadLines(path))
+        {
+            line++;
+            if (text.Trim().Length == 0) continue;
+            try
+            {
+                epochs.Add(JsonSerializer.Deserialize<EpochSummary>(text, AtomicFile.JsonLine)
+                    ?? throw SentioException.At(path, line, "null instead of an epoch summary"));
+            }
+            catch (JsonException e)
+            {
+                throw SentioException.At(path, line, $"not an epoch summary: {e.Message}");
+            }
+        }
+        return epochs;
+    }
+
+    private static string Architecture(string modelPath, RunDirectory? run)
+    {
+        string manifest = Path.Combine(run?.Model ?? modelPath, ModelCatalog.ManifestFile);
+        if (!File.Exists(manifest)) return "n/a";
+        try { return JsonNode.Parse(File.ReadAllText(manifest))?["architecture"]?.GetValue<string>() ?? "n/a"; }
+        catch (JsonException e) { throw new SentioException($"{manifest}: invalid JSON: {e.Message}", e); }
+    }
+
+    private static IEnumerable<string[]> SummaryRows(ReportContent c)
+    {
+        var m = c.Metrics;
+        foreach (var row in new[] { m.MicroAvg, m.MacroAvg, m.WeightedAvg, m.SamplesAvg })
+            yield return [row.Name, F(row.Precision), F(row.Recall), F(row.F1)];
+    }
+
+    private static IEnumerable<(string Name, string Value)> Scalars(ReportContent c) =>
+    [
+        ("subset accuracy (exact match)", F(c.Metrics.SubsetAccuracy)),
+        ("hamming loss", F(c.Metrics.HammingLoss)),
+        ("hamming score", F(c.Metrics.HammingScore)),
+        ("macro ROC-AUC", F(c.Metrics.MacroRocAuc)),
+        ("macro average precision", F(c.Metrics.MacroAveragePrecision)),
+        ($"expected calibration error ({CalibrationBins} bins)", F(c.ExpectedCalibrationError)),
+    ];
+
+    private static readonly string[] LabelHeader = ["label", "threshold", "precision", "recall", "F1", "ROC-AUC", "avg precision", "support", "TP", "FP", "FN", "TN"];
+
+    private static IEnumerable<string[]> LabelRows(ReportContent c) => c.Metrics.PerLabel.Select(l => new[]
+    {
+        l.Label, F(l.Threshold), F(l.Precision), F(l.Recall), F(l.F1), F(l.RocAuc), F(l.AveragePrecision),
+        I(l.Support), I(l.Tp), I(l.Fp), I(l.Fn), I(l.Tn),
+    });
+
+    private static string ToMarkdown(ReportContent c)
+    {
+        var md = new StringBuilder();
+        md.AppendLine($"# {c.Title}").AppendLine();
+        foreach (var (name, value) in c.Facts) md.AppendLine($"- **{name}**: {value}");
+        md.AppendLine().AppendLine("## Summary").AppendLine();
+        MarkdownTable(md, ["average", "precision", "recall", "F1"], SummaryRows(c));
+        md.AppendLine();
+        MarkdownTable(md, ["score", "value"], Scalars(c).Select(s => new[] { s.Name, s.Value }));
+        md.AppendLine().AppendLine("## Per label").AppendLine();
+        MarkdownTable(md, LabelHeader, LabelRows(c));
+        if (c.Notes.Count > 0)
+        {
+            md.AppendLine().AppendLine("## Notes").AppendLine();
+            foreach (string note in c.Notes) md.AppendLine($"- {note}");
+        }
+        foreach (var figure in c.Figures)
+            md.AppendLine().AppendLine($"## {figure.Title}").AppendLine().AppendLine(figure.Caption).AppendLine().AppendLine($"![{figure.Title}]({figure.FileName})");
+        if (c.Config != null)
+            md.AppendLine().AppendLine("## Config").AppendLine().AppendLine("````yaml").Append(c.Config.TrimEnd()).AppendLine().AppendLine("````");
+        return md.ToString();
+    }
+
+    private static void MarkdownTable(StringBuilder md, IReadOnlyList<string> header, IEnumerable<string[]> rows)
+    {
+        static string Cell(string text) => text.Replace("|", "\\|");
+        md.AppendLine("| " + string.Join(" | ", header.Select(Cell)) + " |");
+        md.AppendLine("|" + string.Join("|", header.Select((_, k) => k == 0 ? " --- " : " ---: ")) + "|");
+        foreach (var row in rows) md.AppendLine("| " + string.Join(" | ", row.Select(Cell)) + " |");
+    }
+
+    private static string ToHtml(ReportContent c)
+    {
+        static string E(string text) => WebUtility.HtmlEncode(text);
+        var html = new StringBuilder();
+        html.AppendLine("<!DOCTYPE html>");
+        html.AppendLine("<html lang=\"en\"><head><meta charset=\"utf-8\">");
+        html.AppendLine($"<title>{E(c.Title)}</title>");
+        html.AppendLine("""
+            <style>
+            body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em auto; max-width: 1240px; padding: 0 1em; color: #222; }
+            table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+            th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; }
+            td.n { text-align: right; font-variant-numeric: tabular-nums; }
+            th { background: #f2f2f2; }
+            figure { margin: 1.5em 0; }
+            figure img { max-width: 100%; border: 1px solid #ddd; }
+            figcaption { color: #555; margin-top: 0.3em; }
+            pre { background: #f7f7f7; padding: 1em; overflow-x: auto; }
+            </style>
+            </head><body>
+            """);
+        html.AppendLine($"<h1>{E(c.Title)}</h1>");
+        html.AppendLine("<ul>");
+        foreach (var (name, value) in c.Facts) html.AppendLine($"<li><b>{E(name)}</b>: {E(value)}</li>");
+        html.AppendLine("</ul>");
+        html.AppendLine("<h2>Summary</h2>");
+        HtmlTable(html, ["average", "precision", "recall", "F1"], SummaryRows(c));
+        HtmlTable(html, ["score", "value"], Scalars(c).Select(s => new[] { s.Name, s.Value }));
+        html.AppendLine("<h2>Per label</h2>");
+        HtmlTable(html, LabelHeader, LabelRows(c));
+        if (c.Notes.Count > 0)
+        {
+            html.AppendLine("<h2>Notes</h2><ul>");
+            foreach (string note in c.Notes) html.AppendLine($"<li>{E(note)}</li>");
+            html.AppendLine("</ul>");
+        }
+        foreach (var figure in c.Figures)
+        {
+            html.AppendLine($"<h2>{E(figure.Title)}</h2>");
+            html.AppendLine($"<figure><img alt=\"{E(figure.Title)}\" src=\"data:image/png;base64,{Convert.ToBase64String(figure.Png)}\">");
+            html.AppendLine($"<figcaption>{E(figure.Caption)}</figcaption></figure>");
+        }
+        if (c.Config != null) html.AppendLine("<h2>Config</h2>").AppendLine($"<pre>{E(c.Config)}</pre>");
+        html.AppendLine("</body></html>");
+        return html.ToString();
+    }
+
+    private static void HtmlTable(StringBuilder html, IReadOnlyList<string> header, IEnumerable<string[]> rows)
+    {
+        static string E(string text) => WebUtility.HtmlEncode(text);
+        html.AppendLine("<table><thead><tr>" + string.Concat(header.Select(h => $"<th>{E(h)}</th>")) + "</tr></thead><tbody>");
+        foreach (var row in rows)
+            html.AppendLine("<tr>" + string.Concat(row.Select((cell, k) => k == 0 ? $"<td>{E(cell)}</td>" : $"<td class=\"n\">{E(cell)}</td>")) + "</tr>");
+        html.AppendLine("</tbody></table>");
+    }
+
+    private static string F(double value) => double.IsNaN(value) ? "n/a" : value.ToString("0.0000", CultureInfo.InvariantCulture);
+
+    private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -22,6 +22,8 @@ public static class ModelCatalog
     private static readonly Dictionary<string, ArchitectureInfo> Architectures = new(StringComparer.Ordinal)
     {
         [NGramLinear.ArchitectureName] = NGramLinear.Info,
+        [Ensembles.EnsembleClassifier.ArchitectureName] = Ensembles.EnsembleClassifier.Info,
+        [LabelGraphRefiner.ArchitectureName] = LabelGraphRefiner.Info,
     };
 
     public static IReadOnlyCollection<string> Names => Architectures.Keys;

@@ -59,7 +59,8 @@ public static class LabelGraphRefinement
         foreach (var (split, predictions) in new[] { ("validation", validation), ("test", test) })
             if (!predictions.LabelNames.SequenceEqual(labels))
                 throw SentioException.At(baseRun.Predictions(split), 1, $"labels {string.Join(",", predictions.LabelNames)} differ from {string.Join(",", labels)} in {oofPath}");
-        var thresholdOptions = TrainConfig.Load(baseRun.Config).Thresholds;
+        var config = TrainConfig.Load(baseRun.Config);
+        var thresholdOptions = config.Thresholds;
 
         var refiner = new LabelGraphRefiner(options, labels, LabelGraph.ConditionalProbabilities(outOfFold.Truth), ModelCatalog.Load(baseRun.Model));
         using (refiner)
@@ -92,9 +93,8 @@ public static class LabelGraphRefinement
             AtomicFile.WriteText(Path.Combine(run.Path, "ablation.md"),
                 $"# Label-graph refiner ablation\n\nBase run: {baseRun.Path}\n\n{ablation.ToMarkdown()}\n" +
                 $"Graph: {training.Edges} edges (τ {options.CooccurrenceThreshold}, p {options.NeighbourWeight}); best epoch {training.BestEpoch} of {training.Epochs}; α {training.Alpha:F4}.\n");
-            var config = TrainConfig.Load(run.Config);
             AtomicFile.WriteJson(run.Summary, new RunSummary(
-                LabelGraphRefiner.ArchitectureName, config.Seed, labels, [], training.Seconds, clock.Elapsed.TotalSeconds,
+                LabelGraphRefiner.ArchitectureName, config.Seed, labels, RunFiles.ReadSplits(run), training.Seconds, clock.Elapsed.TotalSeconds,
                 JsonNamingPolicy.SnakeCaseLower.ConvertName(refinedThresholds.Strategy.ToString()),
                 validationReport.MacroAvg.F1, testReport.MacroAvg.F1, testReport.MicroAvg.F1, DateTimeOffset.Now));
             return new RefinementResult(run, training, ablation, validationReport, testReport);

@@ -58,6 +58,7 @@ public static class RunEnsemble
     /// <exception cref="SentioException">Fewer than two runs, a run lacks a file, or the runs' predictions do not line up.</exception>
     public static RunEnsembleResult Execute(IReadOnlyList<string> runPaths, EnsembleWeighting weighting, string outputRoot, ThresholdOptions? thresholds = null)
     {
+        var clock = Stopwatch.StartNew();
         if (runPaths.Count < 2) throw new SentioException($"--runs: an ensemble needs at least two runs, got {runPaths.Count}");
         var runs = runPaths.Select(path =>
         {
@@ -71,7 +72,8 @@ public static class RunEnsemble
         var labels = validation[0].LabelNames;
         if (!test[0].LabelNames.SequenceEqual(labels))
             throw new SentioException($"{runs[0].Predictions("test")}: labels {string.Join(",", test[0].LabelNames)} differ from validation's {string.Join(",", labels)}");
-        thresholds ??= TrainConfig.Load(runs[0].Config).Thresholds;
+        var firstConfig = TrainConfig.Load(runs[0].Config);
+        thresholds ??= firstConfig.Thresholds;
 
         var weights = weighting == EnsembleWeighting.Tune
             ? TuneWeights(validation, thresholds)
@@ -105,9 +107,8 @@ public static class RunEnsemble
         AtomicFile.WriteJson(Path.Combine(run.Path, SummaryFile), new EnsembleSummary(
             JsonNamingPolicy.SnakeCaseLower.ConvertName(weighting.ToString()), members,
             validationReport.MacroAvg.F1, testReport.MacroAvg.F1, testReport.MicroAvg.F1));
-        var splitInfo = File.Exists(run.SplitReport) ? JsonSerializer.Deserialize<Data.SplitReport>(File.ReadAllText(run.SplitReport), AtomicFile.Json)?.Splits : null;
         AtomicFile.WriteJson(run.Summary, new RunSummary(
-            EnsembleClassifier.ArchitectureName, TrainConfig.Load(runs[0].Config).Seed, labels, splitInfo ?? [], 0, 0,
+            EnsembleClassifier.ArchitectureName, firstConfig.Seed, labels, RunFiles.ReadSplits(run), 0, clock.Elapsed.TotalSeconds,
             JsonNamingPolicy.SnakeCaseLower.ConvertName(tuned.Strategy.ToString()),
             validationReport.MacroAvg.F1, testReport.MacroAvg.F1, testReport.MicroAvg.F1, DateTimeOffset.Now));
         return new RunEnsembleResult(run, runs.Select(r => r.Path).ToArray(), weights, members.Select(m => m.TestMacroF1).ToArray(), tuned, validationReport, testReport);

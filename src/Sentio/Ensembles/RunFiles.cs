@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Sentio.Data;
 using Sentio.Evaluation;
 using Sentio.IO;
@@ -20,6 +21,12 @@ internal static class RunFiles
         AtomicFile.WriteText(run.MetricsFile(split, "txt"), report.ToTable());
         return report;
     }
+
+    /// <summary>The split list of a run's <c>split_report.json</c>; empty when the run has none.</summary>
+    public static IReadOnlyList<SplitInfo> ReadSplits(RunDirectory run) =>
+        File.Exists(run.SplitReport)
+            ? JsonSerializer.Deserialize<SplitReport>(File.ReadAllText(run.SplitReport), AtomicFile.Json)?.Splits ?? []
+            : [];
 
     /// <summary>Copies a folder and everything in it.</summary>
     public static void CopyDirectory(string source, string target)

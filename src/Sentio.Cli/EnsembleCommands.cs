@@ -5,7 +5,7 @@ using Sentio.Models;
 
 namespace Sentio.Cli;
 
-/// <summary>The <c>cv</c> and <c>ensemble</c> commands: argument parsing around <see cref="CrossValidation"/>,
+/// <summary>The <c>cv</c>, <c>refine</c> and <c>ensemble</c> commands: argument parsing around <see cref="CrossValidation"/>,
 /// <see cref="LabelGraphRefinement"/> and <see cref="RunEnsemble"/>.</summary>
 public static class EnsembleCommands
 {

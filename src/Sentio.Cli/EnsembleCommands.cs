@@ -14,7 +14,7 @@ public static class EnsembleCommands
         var config = new Option<string>("--config") { Description = "YAML training config (see configs/); each fold model is trained with it", Required = true };
         var folds = new Option<int>("--folds") { Description = "Number of folds k (>= 2)", DefaultValueFactory = _ => 5 };
         var outputDir = new Option<string>("--output-dir") { Description = "Where the new run directory is created", DefaultValueFactory = _ => "runs" };
-        var refiner = new Option<string?>("--refiner") { Description = "Also train a label-graph refiner on the out-of-fold predictions, with this YAML options file (see configs/refiner.yaml); writes <run>/refined/" };
+        var refiner = new Option<string?>("--refiner") { Description = "Also train a label-graph refiner on the out-of-fold predictions, with this YAML options file (see configs/refiner/label-graph.yaml); writes <run>/refined/" };
         var command = new Command("cv", "K-fold cross-validation over the training split: one model per fold, thresholds tuned on the pooled out-of-fold predictions, validation/test probabilities averaged over the fold models; writes a run directory (plus cv.json, predictions/oof.csv).")
         {
             config, folds, outputDir, refiner, dataDir,
@@ -41,7 +41,7 @@ public static class EnsembleCommands
     public static Command RefineCommand(TextWriter output)
     {
         var run = new Option<string>("--run") { Description = "A run directory written by 'sentio cv' (it needs predictions/oof.csv)", Required = true };
-        var refiner = new Option<string?>("--refiner") { Description = "YAML refiner options (see configs/refiner.yaml); default: the documented defaults" };
+        var refiner = new Option<string?>("--refiner") { Description = "YAML refiner options (see configs/refiner/label-graph.yaml); default: the documented defaults" };
         var command = new Command("refine", "Train a label-correlation graph refiner (GCN) on a cv run's out-of-fold predictions; writes <run>/refined/ (a run directory) with the ablation in refiner.json and ablation.md.")
         {
             run, refiner,

@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 
 namespace Sentio.Models;
 
-/// <summary>Options of <see cref="LabelGraphRefiner"/> (a YAML file such as <c>configs/refiner.yaml</c>). The graph
+/// <summary>Options of <see cref="LabelGraphRefiner"/> (a YAML file such as <c>configs/refiner/label-graph.yaml</c>). The graph
 /// defaults are ML-GCN's (Chen et al., CVPR 2019: τ = 0.4, p = 0.2).</summary>
 public sealed record LabelGraphRefinerOptions : IValidatableOptions
 {

@@ -113,6 +113,12 @@ public class LabelGraphRefinerTests
         Assert.Contains("refiner.epochs: expected an integer >= 1, got 0", error.Message);
     }
 
+    [Fact]
+    public void Example_options_file_spells_out_the_defaults()
+    {
+        Assert.Equal(new LabelGraphRefinerOptions(), LabelGraphRefinerOptions.Load(Path.Combine(TestPaths.RepoRoot, "configs", "refiner", "label-graph.yaml")));
+    }
+
     private static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
 
     private static T[,] Column<T>(T[,] matrix, int column)

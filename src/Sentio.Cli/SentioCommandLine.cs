@@ -60,6 +60,9 @@ public static class SentioCommandLine
         root.Add(AnalyzeCommand(dataDir, output));
         root.Add(ReportCommands.Report(modelPath, output));
         root.Add(ReportCommands.Compare(output));
+        root.Add(EnsembleCommands.CrossValidationCommand(dataDir, output));
+        root.Add(EnsembleCommands.RefineCommand(output));
+        root.Add(EnsembleCommands.EnsembleCommand(output));
         return root;
     }
 
@@ -160,15 +163,17 @@ public static class SentioCommandLine
         var textColumn = new Option<string?>("--text-column") { Description = "With a CSV --input: the text column (default: found by name)" };
         var idColumn = new Option<string?>("--id-column") { Description = "With a CSV --input: the id column (default: 'id' when present)" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
+        var submission = new Option<string?>("--submission") { Description = "With --input: write a shared-task submission here (id, then one 0/1 column per label)" };
         var command = new Command("predict", "Label texts with a trained model and its tuned thresholds.")
         {
-            modelPath, text, input, outputFile, textColumn, idColumn, json,
+            modelPath, text, input, outputFile, textColumn, idColumn, json, submission,
         };
         command.Validators.Add(result =>
         {
             bool hasText = result.GetValue(text) is { Length: > 0 }, hasInput = result.GetValue(input) != null;
             if (hasText == hasInput) result.AddError("give either --text or --input");
             if (result.GetValue(outputFile) != null && !hasInput) result.AddError("--output needs --input");
+            if (result.GetValue(submission) != null && !hasInput) result.AddError("--submission needs --input");
         });
         command.SetAction(parse =>
         {
@@ -177,6 +182,12 @@ public static class SentioCommandLine
             if (parse.GetValue(input) is { } file)
             {
                 var rows = DatasetLoader.ReadUnlabeled(file, parse.GetValue(textColumn), parse.GetValue(idColumn));
+                if (parse.GetValue(submission) is { } submissionFile)
+                {
+                    Sentio.Ensembles.Submission.Write(submissionFile, predictor, rows);
+                    output.WriteLine($"Wrote a submission for {rows.Count} texts to {submissionFile}");
+                    if (parse.GetValue(outputFile) == null) return 0;
+                }
                 predictions = predictor.Predict(rows.Select(r => r.Text).ToArray(), rows.Select(r => r.Id).ToArray());
                 if (parse.GetValue(outputFile) is { } target)
                 {

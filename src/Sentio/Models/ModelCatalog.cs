@@ -23,6 +23,8 @@ public static class ModelCatalog
     {
         [NGramLinear.ArchitectureName] = NGramLinear.Info,
         [BiLstmClassifier.ArchitectureName] = BiLstmClassifier.Info,
+        [Ensembles.EnsembleClassifier.ArchitectureName] = Ensembles.EnsembleClassifier.Info,
+        [LabelGraphRefiner.ArchitectureName] = LabelGraphRefiner.Info,
     };
 
     public static IReadOnlyCollection<string> Names => Architectures.Keys;

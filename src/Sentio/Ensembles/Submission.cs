@@ -1,0 +1,50 @@
+using System.Text;
+using Sentio.Data;
+using Sentio.Inference;
+using Sentio.IO;
+
+namespace Sentio.Ensembles;
+
+/// <summary>A shared-task submission file: an <c>id</c> column and one 0/1 column per label, in the model's label
+/// order, e.g. SemEval-2025 Task 11 Track A's <c>id,anger,fear,joy,sadness,surprise</c>.</summary>
+public static class Submission
+{
+    /// <summary>Labels <paramref name="rows"/> with <paramref name="predictor"/> (its tuned thresholds) and writes the
+    /// submission to <paramref name="path"/>.</summary>
+    /// <exception cref="SentioException">A text has no id, or an id repeats; the message names file:line.</exception>
+    public static void Write(string path, Predictor predictor, IReadOnlyList<UnlabeledText> rows)
+    {
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            if (string.IsNullOrEmpty(row.Id))
+                throw SentioException.At(row.Source, row.Line, "no id; a submission needs an id for every text (give --id-column, or a .csv/.tsv input with an 'id' column)");
+            if (!seen.TryAdd(row.Id, row.Line))
+                throw SentioException.At(row.Source, row.Line, $"id '{row.Id}' repeats line {seen[row.Id]}; a submission needs unique ids");
+        }
+        var decisions = predictor.Thresholds.Apply(predictor.PredictProbabilities(rows.Select(r => r.Text).ToArray()));
+        Write(path, rows.Select(r => r.Id!).ToArray(), predictor.LabelNames, decisions);
+    }
+
+    /// <summary>Writes <c>id,{label}...</c> and one row of 0/1 per id.</summary>
+    /// <param name="ids">[texts].</param>
+    /// <param name="decisions">[texts, labels].</param>
+    /// <exception cref="ArgumentException">Counts differ.</exception>
+    public static void Write(string path, IReadOnlyList<string> ids, IReadOnlyList<string> labelNames, bool[,] decisions)
+    {
+        if (decisions.GetLength(0) != ids.Count || decisions.GetLength(1) != labelNames.Count)
+            throw new ArgumentException($"decisions of shape [{decisions.GetLength(0)}, {decisions.GetLength(1)}] for {ids.Count} ids and {labelNames.Count} labels", nameof(decisions));
+        var text = new StringBuilder();
+        text.AppendLine(string.Join(',', new[] { "id" }.Concat(labelNames).Select(Csv)));
+        for (int i = 0; i < ids.Count; i++)
+        {
+            text.Append(Csv(ids[i]));
+            for (int j = 0; j < labelNames.Count; j++) text.Append(decisions[i, j] ? ",1" : ",0");
+            text.AppendLine();
+        }
+        AtomicFile.WriteText(path, text.ToString());
+    }
+
+    private static string Csv(string field) =>
+        field.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
+}

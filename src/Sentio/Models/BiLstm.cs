@@ -177,6 +177,7 @@ public sealed class BiLstmClassifier : IMultiLabelClassifier
     {
         if (train.Count == 0) throw new SentioException("training split: no examples to train on");
         if (!train.LabelNames.SequenceEqual(LabelNames)) throw new SentioException("training split: its labels differ from the model's labels");
+        if (validation != null && !validation.LabelNames.SequenceEqual(LabelNames)) throw new SentioException("validation split: its labels differ from the model's labels");
         var trainTokens = train.Texts.Select(tokenizer.Tokenize).ToArray();
         vocabulary = Vocabulary.Build(trainTokens, Options.MinFrequency, Options.MaxVocabSize);
         monitor.Log($"vocabulary: {vocabulary.Count} tokens (min frequency {Options.MinFrequency}, max {Options.MaxVocabSize})");

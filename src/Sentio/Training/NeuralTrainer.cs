@@ -58,6 +58,7 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options)
         CancellationToken cancellation = default)
     {
         if (train.Count == 0) throw new SentioException("training split: no examples to train on");
+        if (validation is { Count: 0 }) throw new SentioException("validation split: no examples; give a non-empty validation split or none");
         if (resume && checkpointDirectory == null) throw new ArgumentException("resume needs a checkpoint directory", nameof(resume));
         if (Options.Threads > 0) torch.set_num_threads(Options.Threads);
 

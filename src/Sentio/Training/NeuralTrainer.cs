@@ -223,7 +223,8 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options)
     /// shuffle driven by (seed, epoch) alone, so a resumed run replays it.</summary>
     public static int[] Permutation(int count, int seed, int epoch)
     {
-        var random = new Random(HashCode.Combine(seed, epoch, 0x5e71));
+        // Not HashCode.Combine: it is salted per process, and a resumed run must replay the shuffle in a new process.
+        var random = new Random(unchecked(seed * 1_000_003 + epoch));
         int[] order = Enumerable.Range(0, count).ToArray();
         for (int i = count - 1; i > 0; i--)
         {

@@ -22,7 +22,7 @@ public enum BiLstmPooling
 /// <summary>The <c>model:</c> section of <c>sentio.BiLstmClassifier.v1</c>. The defaults (max pooling, a
 /// 200-dimensional embedding trained from scratch, 1 layer of 2 × 128 units, dropout 0.2, 8 epochs at 4e-3)
 /// reached test macro-F1 0.469 on GoEmotions (28 labels) with per-label thresholds tuned on dev; last pooling
-/// reached 0.453. The same settings with dropout 0.4, 5 epochs at 2e-3 reached only 0.383.</summary>
+/// reached 0.449. The same settings with dropout 0.4, 5 epochs at 2e-3 reached only 0.383.</summary>
 public sealed record BiLstmOptions : IValidatableOptions
 {
     /// <summary>Word embedding size; must match the vector file when <see cref="Embeddings"/> is set. Default 200.</summary>

@@ -58,6 +58,7 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options)
         CancellationToken cancellation = default)
     {
         if (train.Count == 0) throw new SentioException("training split: no examples to train on");
+        if (validation is { Count: 0 }) throw new SentioException("validation split: no examples; give a non-empty validation split or none");
         if (resume && checkpointDirectory == null) throw new ArgumentException("resume needs a checkpoint directory", nameof(resume));
         if (Options.Threads > 0) torch.set_num_threads(Options.Threads);
 
@@ -222,7 +223,8 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options)
     /// shuffle driven by (seed, epoch) alone, so a resumed run replays it.</summary>
     public static int[] Permutation(int count, int seed, int epoch)
     {
-        var random = new Random(HashCode.Combine(seed, epoch, 0x5e71));
+        // Not HashCode.Combine: it is salted per process, and a resumed run must replay the shuffle in a new process.
+        var random = new Random(unchecked(seed * 1_000_003 + epoch));
         int[] order = Enumerable.Range(0, count).ToArray();
         for (int i = count - 1; i > 0; i--)
         {

@@ -175,6 +175,14 @@ public class BiLstmTests
     }
 
     [Fact]
+    public void EmptyTrainingSplitIsAClearError()
+    {
+        using var model = new BiLstmClassifier(Small, Labels, seed: 1);
+        var error = Assert.Throws<SentioException>(() => model.Fit(new MultiLabelDataset(Labels, []), null, SilentMonitor.Instance));
+        Assert.Equal("training split: no examples to train on", error.Message);
+    }
+
+    [Fact]
     public void OptionErrorsNameTheirKeys()
     {
         var errors = (Small with { Layers = 3, FreezeEmbeddings = true, Training = Small.Training with { BatchSize = 0 } }).Validate()

@@ -122,6 +122,15 @@ public class NeuralTrainerTests
         Assert.Equal(12 / 13f, b.grad!.data<float>()[0], 6);
     }
 
+    [Fact]
+    public void ShuffleDependsOnSeedAndEpochAloneAcrossProcesses()
+    {
+        // The literal was printed by a separate process (twice, identically): a per-process salt in the shuffle
+        // seed (as HashCode.Combine has) would make a run resumed in a new process replay another order.
+        Assert.Equal([3, 0, 4, 5, 2, 7, 6, 1], NeuralTrainer.Permutation(8, seed: 13, epoch: 2));
+        Assert.NotEqual(NeuralTrainer.Permutation(8, 13, 2), NeuralTrainer.Permutation(8, 13, 3));
+    }
+
     /// <summary>40 examples of 5 token ids; label 0 = "contains token 1", label 1 = "contains token 2".</summary>
     private static (Tensor Tokens, bool[,] Labels) ToyData()
     {

@@ -32,7 +32,9 @@ public static class YamlBinder
 
     /// <summary>Binds <paramref name="node"/> to <paramref name="type"/>; on a problem, records it in
     /// <paramref name="errors"/> and returns the type's default so binding can go on.</summary>
-    public static object? Bind(Type type, YamlNode? node, string path, List<ConfigError> errors)
+    /// <param name="current">For a record: the value the parent record already holds (its default), whose
+    /// values keys left out of the YAML keep; null starts from the record type's own defaults.</param>
+    public static object? Bind(Type type, YamlNode? node, string path, List<ConfigError> errors, object? current = null)
     {
         var underlying = Nullable.GetUnderlyingType(type);
         if (node is YamlScalarNode { Style: ScalarStyle.Plain } nullScalar && nullScalar.Value is "" or "~" or "null" or "Null" or "NULL")
@@ -46,7 +48,7 @@ public static class YamlBinder
             return BindScalar(type, node, path, errors);
         if (type.IsArray || (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IReadOnlyList<>)))
             return BindList(type.IsArray ? type.GetElementType()! : type.GetGenericArguments()[0], node, path, errors);
-        return BindRecord(type, node, path, errors);
+        return BindRecord(type, node, path, errors, current);
     }
 
     /// <summary>The config key a property binds from: its name in snake_case.</summary>
@@ -96,9 +98,12 @@ public static class YamlBinder
         return text.EndsWith("...\n", StringComparison.Ordinal) ? text[..^4] : text;
     }
 
-    private static object? BindRecord(Type type, YamlNode? node, string path, List<ConfigError> errors)
+    private static object? BindRecord(Type type, YamlNode? node, string path, List<ConfigError> errors, object? current)
     {
-        object record = Activator.CreateInstance(type)
+        // A nested record starts as a copy of the parent's default (records' compiler-made clone), so
+        // `training: { epochs: 3 }` keeps the rest of the parent's tuned training defaults.
+        object record = (current != null ? type.GetMethod("<Clone>$")?.Invoke(current, null) : null)
+            ?? Activator.CreateInstance(type)
             ?? throw new InvalidOperationException($"{type} needs a parameterless constructor to bind from YAML");
         if (node == null) return Validated(record, path, errors);
         if (node is not YamlMappingNode mapping)
@@ -116,7 +121,7 @@ public static class YamlBinder
                 errors.Add(new ConfigError(keyPath, $"unknown key; allowed keys: {string.Join(", ", properties.Keys)}"));
                 continue;
             }
-            property.SetValue(record, Bind(property.PropertyType, valueNode, keyPath, errors));
+            property.SetValue(record, Bind(property.PropertyType, valueNode, keyPath, errors, property.GetValue(record)));
         }
         return Validated(record, path, errors);
     }

@@ -94,4 +94,21 @@ public class TrainConfigTests
         var error = Assert.Throws<SentioException>(() => TrainConfig.Parse("seed: 1", "empty.yaml"));
         Assert.Contains("data: missing", error.Message);
     }
+
+    [Fact]
+    public void A_partly_given_nested_section_keeps_the_parents_defaults_for_the_rest()
+    {
+        var config = TrainConfig.Parse("""
+            data: { dataset: goemotions/original }
+            model:
+              architecture: sentio.BiLstmClassifier.v1
+              training: { epochs: 3 }
+            """, "bilstm.yaml");
+
+        var options = Assert.IsType<BiLstmOptions>(config.Model.Options);
+        Assert.Equal(3, options.Training.Epochs);
+        // BiLstmOptions' own training default (4e-3), not NeuralTrainingOptions' (2e-3)
+        Assert.Equal(new BiLstmOptions().Training.LearningRate, options.Training.LearningRate);
+        Assert.NotEqual(new Sentio.Training.NeuralTrainingOptions().LearningRate, options.Training.LearningRate);
+    }
 }

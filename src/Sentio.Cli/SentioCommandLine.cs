@@ -57,6 +57,7 @@ public static class SentioCommandLine
         root.Add(EvalCommand(modelPath, dataDir, output));
         root.Add(PredictCommand(modelPath, output));
         root.Add(AnalyzeCommand(dataDir, output));
+        root.Add(ExportCommands.Export(modelPath, output));
         return root;
     }
 

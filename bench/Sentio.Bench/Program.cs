@@ -11,7 +11,7 @@ using Sentio.Training;
 // linear: the n-gram logistic-regression model vs scikit-learn (tools/linear_reference.py, Debian's
 // /usr/bin/python3) on GoEmotions original: same features, same C, thresholds tuned per label on dev.
 //   dotnet run -c Release --project bench/Sentio.Bench -- transformer [--threads 2] [--batch 32] [--seq 64]
-//       [--warmup-steps 2] [--train-steps 10] [--inference-batches 10] [--memory-steps 300]
+//       [--warmup-steps 2] [--train-steps 10] [--inference-batches 10] [--memory-steps 300] [--memory-batch 8]
 // transformer: BERT (MiniLM shape) train-step tokens/s and inference sentences/s vs PyTorch
 // (tools/transformer_bench_reference.py), and resident memory over many training steps (TransformerBench.cs).
 var options = ParseOptions(args.Skip(1).ToArray());

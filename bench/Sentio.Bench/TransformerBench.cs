@@ -13,7 +13,7 @@ namespace Sentio.Bench;
 /// all-MiniLM-L6-v2 shape: 6 layers × 384 hidden, 12 heads, FFN 1536, vocab 30522, 28 labels) on random ids of a fixed
 /// batch × seq, Sentio (TorchSharp) beside PyTorch (tools/transformer_bench_reference.py, Debian's /usr/bin/python3) in
 /// the same run with the same threads; then the Sentio process's resident memory over many training steps of a small
-/// BERT (2 × 128), which stays flat when every step's tensors are disposed, and its peak (VmHWM).</summary>
+/// BERT (2 × 128, batch 8), which stays flat when every step's tensors are disposed, and its peak (VmHWM).</summary>
 public static partial class TransformerBench
 {
     private sealed record Shape(int Layers, int Hidden, int Heads, int Ffn, int Vocab);
@@ -23,12 +23,12 @@ public static partial class TransformerBench
         int Option(string name, int fallback) => options.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
         int threads = Option("threads", 2), batch = Option("batch", 32), seq = Option("seq", 64);
         int warmup = Option("warmup-steps", 2), trainSteps = Option("train-steps", 10), inferenceBatches = Option("inference-batches", 10);
-        int memorySteps = Option("memory-steps", 300);
+        int memorySteps = Option("memory-steps", 300), memoryBatch = Option("memory-batch", 8);
         var miniLm = new Shape(6, 384, 12, 1536, 30522);
         torch.set_num_threads(threads);
         Console.WriteLine($"BERT {miniLm.Layers} layers × {miniLm.Hidden} hidden, {miniLm.Heads} heads, FFN {miniLm.Ffn}, vocab {miniLm.Vocab}, 28 labels; " +
             $"batch {batch} × seq {seq}; {threads} threads; {warmup} warmup + {trainSteps} timed train steps, {inferenceBatches} inference batches");
-        Console.WriteLine($"Sentio libtorch BLAS: {LoadedBlas()}");
+        Console.WriteLine($"Sentio: {LoadedLibtorch()}; BLAS: oneMKL, linked statically into libtorch_cpu.so; also mapped: {LoadedBlas()}");
 
         var (sentioTrain, sentioInference) = Throughput(miniLm, batch, seq, warmup, trainSteps, inferenceBatches);
 
@@ -56,8 +56,8 @@ public static partial class TransformerBench
 
         Console.WriteLine();
         var small = new Shape(2, 128, 4, 512, 30522);
-        Console.WriteLine($"Resident memory over {memorySteps} training steps of a {small.Layers} × {small.Hidden} BERT (batch {batch} × seq {seq}):");
-        MemoryOverSteps(small, batch, seq, memorySteps);
+        Console.WriteLine($"Resident memory over {memorySteps} training steps of a {small.Layers} × {small.Hidden} BERT (batch {memoryBatch} × seq {seq}):");
+        MemoryOverSteps(small, memoryBatch, seq, memorySteps);
         Console.WriteLine($"peak resident memory of this process (VmHWM): {Status("VmHWM")} MiB");
         return 0;
     }
@@ -146,13 +146,21 @@ public static partial class TransformerBench
         return long.Parse(Regex.Match(line, @"\d+").Value, CultureInfo.InvariantCulture) / 1024;
     }
 
-    /// <summary>The BLAS-providing libraries mapped into this process (libtorch's bundled MKL, or an external BLAS).</summary>
+    private static IEnumerable<string> MappedFiles() =>
+        File.ReadLines("/proc/self/maps").Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "").Where(p => p.StartsWith('/')).Distinct();
+
+    /// <summary>BLAS, LAPACK and OpenMP libraries mapped into this process besides libtorch_cpu.so.</summary>
     private static string LoadedBlas()
     {
-        var libraries = File.ReadLines("/proc/self/maps").Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "")
-            .Where(p => BlasLibrary().IsMatch(Path.GetFileName(p))).Select(Path.GetFileName).Distinct().ToArray();
-        return libraries.Length > 0 ? string.Join(", ", libraries) : "none mapped separately (linked into libtorch_cpu.so)";
+        var libraries = MappedFiles().Where(p => BlasLibrary().IsMatch(Path.GetFileName(p))).Select(Path.GetFileName).ToArray();
+        return libraries.Length > 0 ? string.Join(", ", libraries) : "none";
     }
+
+    /// <summary>The libtorch_cpu.so this process runs, named by its NuGet package folder (which carries the libtorch version).</summary>
+    private static string LoadedLibtorch() =>
+        MappedFiles().FirstOrDefault(p => p.EndsWith("/libtorch_cpu.so", StringComparison.Ordinal)) is { } path
+            ? Regex.Match(path, @"libtorch-cpu-[^/]+/[^/]+") is { Success: true } package ? package.Value : path
+            : "libtorch_cpu.so not mapped";
 
     [GeneratedRegex(@"blas|mkl|lapack|gomp|iomp", RegexOptions.IgnoreCase)]
     private static partial Regex BlasLibrary();

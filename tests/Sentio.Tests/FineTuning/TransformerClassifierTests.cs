@@ -45,7 +45,7 @@ public class TransformerClassifierTests
         var options = new TransformerClassifierOptions
         {
             Pretrained = folder, Mode = TransformerMode.FeatureExtract, Pooling = TransformerPooling.Cls, MaxLength = 16, HeadHidden = 8,
-            Training = new NeuralTrainingOptions { Epochs = 4, BatchSize = 5, EarlyStoppingPatience = 0 },
+            Training = new NeuralTrainingOptions { Epochs = 4, BatchSize = 5, EarlyStoppingPatience = 0, Threads = 1 },
         };
         string[] labels = ["anger", "joy", "sadness"];
         MultiLabelDataset Data(params string[] texts) => new(labels, texts.Select((t, i) => new TextExample(null, t, [i % 3])).ToArray());
@@ -83,6 +83,21 @@ public class TransformerClassifierTests
         Assert.Equal(["bert.embeddings", "bert.encoder.layer.0", "bert.encoder.layer.1", "bert.pooler", "classifier"], Trainable());
     }
 
+    [Theory]
+    [InlineData("bert.embeddings.word_embeddings.weight", "bert", 0)]
+    [InlineData("bert.encoder.layer.0.attention.self.query.weight", "bert", 1)]
+    [InlineData("bert.encoder.layer.1.output.LayerNorm.bias", "bert", 2)]
+    [InlineData("bert.pooler.dense.weight", "bert", 2)]
+    [InlineData("classifier.weight", "bert", null)]
+    [InlineData("distilbert.embeddings.position_embeddings.weight", "distilbert", 0)]
+    [InlineData("distilbert.transformer.layer.1.ffn.lin1.weight", "distilbert", 2)]
+    [InlineData("pre_classifier.weight", "distilbert", null)]
+    [InlineData("roberta.encoder.layer.0.output.dense.weight", "roberta", 1)]
+    [InlineData("classifier.out_proj.bias", "roberta", null)]
+    public void EncoderLayerNumbersEmbeddingsZeroAndTheHeadNull(string name, string prefix, int? expected) =>
+        // Two blocks: embeddings 0, block k at k + 1, the rest of the encoder (pooler) at 2, head parameters null.
+        Assert.Equal(expected, TransformerClassifier.EncoderLayer(name, prefix, layerCount: 2));
+
     [Fact]
     public void GradualUnfreezingTrainsOnlyTheScheduledLayers()
     {
@@ -94,7 +109,7 @@ public class TransformerClassifierTests
         {
             Pretrained = folder, MaxLength = 16,
             UnfreezeSchedule = [new UnfreezeStep { Epoch = 0, Layers = 0 }, new UnfreezeStep { Epoch = 1, Layers = 1 }],
-            Training = new NeuralTrainingOptions { Epochs = 2, BatchSize = 4, LearningRate = 1e-2, WarmupRatio = 0, EarlyStoppingPatience = 0 },
+            Training = new NeuralTrainingOptions { Epochs = 2, BatchSize = 4, LearningRate = 1e-2, WarmupRatio = 0, EarlyStoppingPatience = 0, Threads = 1 },
         };
         using var model = new TransformerClassifier(options, labels, seed: 2);
         model.Fit(train, null, SilentMonitor.Instance);
@@ -223,12 +238,17 @@ public class TransformerClassifierTests
     }
 
     [Fact]
-    public void ScratchConfigBindsFromYaml()
+    public void TransformerConfigsBindFromYaml()
     {
         var config = TrainConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "goemotions-transformer-scratch.yaml"));
         var options = Assert.IsType<TransformerClassifierOptions>(config.Model.Options);
-        Assert.Equal(new ScratchEncoderOptions { Layers = 2, Hidden = 128, Heads = 4, Intermediate = 512, MaxPositionEmbeddings = 64, Vocab = "../shared/models/all-MiniLM-L6-v2/vocab.txt" }, options.FromScratch);
+        Assert.Equal(new ScratchEncoderOptions { Layers = 2, Hidden = 64, Heads = 4, Intermediate = 256, MaxPositionEmbeddings = 48, Vocab = "../shared/models/all-MiniLM-L6-v2/vocab.txt" }, options.FromScratch);
         Assert.Equal(TransformerPooling.Mean, options.Pooling);
-        Assert.Equal(64, options.MaxLength);
+        Assert.Equal(48, options.MaxLength);
+
+        var finetune = Assert.IsType<TransformerClassifierOptions>(
+            TrainConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "goemotions-transformer-finetune.yaml")).Model.Options);
+        Assert.Equal([new UnfreezeStep { Epoch = 0, Layers = 0 }, new UnfreezeStep { Epoch = 1, Layers = 4 }, new UnfreezeStep { Epoch = 3 }], finetune.UnfreezeSchedule);
+        Assert.Equal(0.9, finetune.Training.LayerwiseLrDecay);
     }
 }

@@ -156,11 +156,9 @@ public static partial class TransformerBench
         return libraries.Length > 0 ? string.Join(", ", libraries) : "none";
     }
 
-    /// <summary>The libtorch_cpu.so this process runs, named by its NuGet package folder (which carries the libtorch version).</summary>
+    /// <summary>The libtorch_cpu.so this process runs (the libtorch-cpu package's copy in the build output).</summary>
     private static string LoadedLibtorch() =>
-        MappedFiles().FirstOrDefault(p => p.EndsWith("/libtorch_cpu.so", StringComparison.Ordinal)) is { } path
-            ? Regex.Match(path, @"libtorch-cpu-[^/]+/[^/]+") is { Success: true } package ? package.Value : path
-            : "libtorch_cpu.so not mapped";
+        MappedFiles().FirstOrDefault(p => p.EndsWith("/libtorch_cpu.so", StringComparison.Ordinal)) ?? "libtorch_cpu.so not mapped";
 
     [GeneratedRegex(@"blas|mkl|lapack|gomp|iomp", RegexOptions.IgnoreCase)]
     private static partial Regex BlasLibrary();

@@ -227,8 +227,8 @@ public sealed partial class TransformerClassifier : IMultiLabelClassifier
     public IReadOnlyList<string> LabelNames { get; }
     public TransformerClassifierOptions Options { get; }
 
-    /// <summary>The encoder with its Hugging Face head (null before <see cref="Fit"/> or loading).</summary>
-    public ITransformerClassifier? Encoder => model;
+    /// <summary>The Hugging Face network, encoder and head (null before <see cref="Fit"/> or loading).</summary>
+    public ITransformerClassifier? Transformer => model;
 
     /// <summary>Texts run through the encoder in feature_extract mode (training, validation and prediction together).</summary>
     public int TextsEncoded { get; private set; }
@@ -242,6 +242,8 @@ public sealed partial class TransformerClassifier : IMultiLabelClassifier
         RequireDevice(Options.Device);
         if (Options.Training.Threads > 0) torch.set_num_threads(Options.Training.Threads);
         DisposeModel();
+        head?.Dispose();
+        head = null;
         torch.manual_seed(Options.Training.Seed);
         (model, tokenizer) = Options.Pretrained != null ? LoadPretrained(Options.Pretrained, monitor) : BuildFromScratch(Options.FromScratch!);
         CheckMaxLength(model.Config, Options.MaxLength, "model.max_length");

@@ -59,7 +59,7 @@ public class TransformerClassifierTests
         Assert.Equal(18, model.TextsEncoded);
 
         var stored = SafeTensors.Read(Path.Combine(folder, HfModelFolder.WeightsFile));
-        foreach (var (name, parameter) in model.Encoder!.Module.named_parameters())
+        foreach (var (name, parameter) in model.Transformer!.Module.named_parameters())
             Assert.Equal(Values(stored[name]), Values(parameter));
     }
 
@@ -114,7 +114,7 @@ public class TransformerClassifierTests
         using var model = new TransformerClassifier(options, labels, seed: 2);
         model.Fit(train, null, SilentMonitor.Instance);
         var stored = SafeTensors.Read(Path.Combine(folder, HfModelFolder.WeightsFile));
-        foreach (var (name, parameter) in model.Encoder!.Module.named_parameters())
+        foreach (var (name, parameter) in model.Transformer!.Module.named_parameters())
         {
             bool frozen = name.StartsWith("distilbert.embeddings.") || name.StartsWith("distilbert.transformer.layer.0.");
             bool same = Values(stored[name]).SequenceEqual(Values(parameter));
@@ -242,7 +242,7 @@ public class TransformerClassifierTests
     {
         var config = TrainConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "goemotions-transformer-scratch.yaml"));
         var options = Assert.IsType<TransformerClassifierOptions>(config.Model.Options);
-        Assert.Equal(new ScratchEncoderOptions { Layers = 2, Hidden = 64, Heads = 4, Intermediate = 256, MaxPositionEmbeddings = 48, Vocab = "../shared/models/all-MiniLM-L6-v2/vocab.txt" }, options.FromScratch);
+        Assert.Equal(new ScratchEncoderOptions { Layers = 2, Hidden = 128, Heads = 4, Intermediate = 512, MaxPositionEmbeddings = 48, Vocab = "../shared/models/all-MiniLM-L6-v2/vocab.txt" }, options.FromScratch);
         Assert.Equal(TransformerPooling.Mean, options.Pooling);
         Assert.Equal(48, options.MaxLength);
 

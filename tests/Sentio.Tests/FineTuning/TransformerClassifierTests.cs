@@ -26,14 +26,18 @@ public class TransformerClassifierTests
                 Assert.Equal(expected[i, j], actual[i, j]);
     }
 
-    [Fact]
-    public void FineTuningFromScratchRaisesTheRightLabels()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void FineTuningFromScratchRaisesTheRightLabels(int seed)
     {
         string vocabulary = FineTuningFixtures.WriteVocabulary(TestPaths.NewTempDirectory());
-        using var model = new TransformerClassifier(FineTuningFixtures.Scratch(vocabulary), FineTuningFixtures.Labels, seed: 3);
+        using var model = new TransformerClassifier(FineTuningFixtures.Scratch(vocabulary), FineTuningFixtures.Labels, seed);
         model.Fit(FineTuningFixtures.Toy(), null, SilentMonitor.Instance);
-        // Unseen combinations of joy words only and of sadness words only.
-        var probabilities = model.PredictProbabilities(["so happy love", "tears and grief"]);
+        // Unseen texts made of words that occur only in joy-only ("love", "joy") or only in sadness-only ("sad", "cry")
+        // training texts.
+        var probabilities = model.PredictProbabilities(["love joy", "sad cry"]);
         Assert.True(probabilities[0, 0] > 0.5 && probabilities[0, 1] < 0.5, $"joy text: {probabilities[0, 0]:F3}, {probabilities[0, 1]:F3}");
         Assert.True(probabilities[1, 0] < 0.5 && probabilities[1, 1] > 0.5, $"sad text: {probabilities[1, 0]:F3}, {probabilities[1, 1]:F3}");
     }

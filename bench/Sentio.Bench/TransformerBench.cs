@@ -28,14 +28,20 @@ public static partial class TransformerBench
         torch.set_num_threads(threads);
         Console.WriteLine($"BERT {miniLm.Layers} layers × {miniLm.Hidden} hidden, {miniLm.Heads} heads, FFN {miniLm.Ffn}, vocab {miniLm.Vocab}, 28 labels; " +
             $"batch {batch} × seq {seq}; {threads} threads; {warmup} warmup + {trainSteps} timed train steps, {inferenceBatches} inference batches");
-        Console.WriteLine($"Sentio: {LoadedLibtorch()}; BLAS: oneMKL, linked statically into libtorch_cpu.so; also mapped: {LoadedBlas()}");
+        Console.WriteLine($"Sentio: {LoadedLibtorch()}; BLAS: oneMKL, linked statically into libtorch_cpu.so; also mapped: {LoadedBlas()}; " +
+            $"OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset (active: threads spin while waiting, which costs much on a busy machine; set PASSIVE there)"}");
 
         var (sentioTrain, sentioInference) = Throughput(miniLm, batch, seq, warmup, trainSteps, inferenceBatches);
 
-        var python = Process.Start(new ProcessStartInfo("/usr/bin/python3",
+        var start = new ProcessStartInfo("/usr/bin/python3",
             [Path.Combine(repoRoot, "tools", "transformer_bench_reference.py"), "--threads", $"{threads}", "--batch", $"{batch}", "--seq", $"{seq}",
              "--warmup-steps", $"{warmup}", "--train-steps", $"{trainSteps}", "--inference-batches", $"{inferenceBatches}"])
-        { RedirectStandardOutput = true })!;
+        { RedirectStandardOutput = true };
+        // Debian's torch runs OpenBLAS's own pthreads beside its OpenMP pool; OpenMP threads that spin while waiting starve
+        // the BLAS threads (on 2 cores, 2 threads ran about 3x slower than 1). Passive waiting gives the peer its best figure.
+        start.Environment["OMP_WAIT_POLICY"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "PASSIVE";
+        start.Environment["OPENBLAS_NUM_THREADS"] = $"{threads}";
+        var python = Process.Start(start)!;
         string line = python.StandardOutput.ReadToEnd().Trim().Split('\n')[^1];
         python.WaitForExit();
         if (python.ExitCode != 0)
@@ -47,7 +53,8 @@ public static partial class TransformerBench
         double torchTrain = reference.GetProperty("train_tokens_per_s").GetDouble();
         double torchInference = reference.GetProperty("inference_sentences_per_s").GetDouble();
         Console.WriteLine($"PyTorch {reference.GetProperty("torch").GetString()}: build BLAS_INFO={reference.GetProperty("blas_build").GetString()}, loaded " +
-            string.Join(", ", reference.GetProperty("blas_loaded").EnumerateArray().Select(e => e.GetString())));
+            string.Join(", ", reference.GetProperty("blas_loaded").EnumerateArray().Select(e => e.GetString())) +
+            $"; OMP_WAIT_POLICY={start.Environment["OMP_WAIT_POLICY"]}, OPENBLAS_NUM_THREADS={threads}");
 
         Console.WriteLine();
         Console.WriteLine($"{"",-22} {"Sentio",10} {"PyTorch",10} {"Sentio/PyTorch",15}");

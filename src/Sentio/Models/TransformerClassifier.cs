@@ -135,8 +135,9 @@ public sealed record TransformerClassifierOptions : IValidatableOptions
     /// <summary>Default cpu.</summary>
     public TransformerDevice Device { get; init; } = TransformerDevice.Cpu;
 
-    /// <summary>Optimisation settings; the <c>training:</c> section. Defaults suit fine-tuning: lr 5e-5, batch 32, 3 epochs.</summary>
-    public NeuralTrainingOptions Training { get; init; } = new() { LearningRate = 5e-5, BatchSize = 32, Epochs = 3 };
+    /// <summary>Optimisation settings; the <c>training:</c> section, with <see cref="NeuralTrainingOptions"/>' defaults (lr 2e-3
+    /// suits a small encoder from scratch; fine-tuning a pretrained one wants about 2e-5 to 1e-4).</summary>
+    public NeuralTrainingOptions Training { get; init; } = new();
 
     public IEnumerable<ConfigError> Validate()
     {

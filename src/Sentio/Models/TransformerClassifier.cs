@@ -388,6 +388,13 @@ public sealed partial class TransformerClassifier : IMultiLabelClassifier
         return parameterName.StartsWith(encoderPrefix + ".embeddings.", StringComparison.Ordinal) ? 0 : layerCount;
     }
 
+    /// <summary>A parameter's learning rate relative to the head's: encoder_learning_rate_multiplier ·
+    /// layerwise_lr_decay^(layers − layer) in the encoder (layer from <see cref="EncoderLayer"/>), 1 in the head.</summary>
+    public static double LearningRateMultiplier(string parameterName, string encoderPrefix, int layerCount, TransformerClassifierOptions options) =>
+        EncoderLayer(parameterName, encoderPrefix, layerCount) is { } layer
+            ? options.EncoderLearningRateMultiplier * NeuralTrainer.LayerwiseMultiplier(layer, layerCount, options.Training.LayerwiseLrDecay)
+            : 1.0;
+
     /// <summary>Sets requires_grad for gradual unfreezing: the head always trains; with <paramref name="layers"/> = n the top n
     /// blocks (and BERT's pooler when n ≥ 1) train; null or n ≥ the block count = the whole encoder, embeddings included.</summary>
     public static void Unfreeze(ITransformerClassifier model, int? layers)
@@ -407,9 +414,7 @@ public sealed partial class TransformerClassifier : IMultiLabelClassifier
         var validationSplit = validation == null ? null
             : new NeuralSplit(validation.Count, validation.LabelMatrix(), indices => Logits(validationTexts!, indices));
         int layerCount = model!.Config.NumHiddenLayers;
-        double Multiplier(string name) => EncoderLayer(name, model.EncoderPrefix, layerCount) is { } layer
-            ? Options.EncoderLearningRateMultiplier * NeuralTrainer.LayerwiseMultiplier(layer, layerCount, Options.Training.LayerwiseLrDecay)
-            : 1.0;
+        double Multiplier(string name) => LearningRateMultiplier(name, model.EncoderPrefix, layerCount, Options);
 
         IReadOnlyList<UnfreezeStep> schedule = Options.UnfreezeSchedule.Count > 0 ? Options.UnfreezeSchedule : [new UnfreezeStep()];
         for (int i = 0; i < schedule.Count; i++)

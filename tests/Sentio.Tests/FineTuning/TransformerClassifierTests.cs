@@ -102,6 +102,18 @@ public class TransformerClassifierTests
         // Two blocks: embeddings 0, block k at k + 1, the rest of the encoder (pooler) at 2, head parameters null.
         Assert.Equal(expected, TransformerClassifier.EncoderLayer(name, prefix, layerCount: 2));
 
+    [Theory]
+    [InlineData("bert.embeddings.word_embeddings.weight", 0.405)] // 0.5 · 0.9^(2 − 0)
+    [InlineData("bert.encoder.layer.0.output.dense.weight", 0.45)] // 0.5 · 0.9^(2 − 1)
+    [InlineData("bert.encoder.layer.1.output.dense.weight", 0.5)]  // 0.5 · 0.9^0
+    [InlineData("bert.pooler.dense.bias", 0.5)]
+    [InlineData("classifier.weight", 1.0)]
+    public void DiscriminativeLearningRatesDecayDownTheEncoder(string name, double expected)
+    {
+        var options = new TransformerClassifierOptions { EncoderLearningRateMultiplier = 0.5, Training = new NeuralTrainingOptions { LayerwiseLrDecay = 0.9 } };
+        Assert.Equal(expected, TransformerClassifier.LearningRateMultiplier(name, "bert", layerCount: 2, options), 12);
+    }
+
     [Fact]
     public void GradualUnfreezingTrainsOnlyTheScheduledLayers()
     {

@@ -10,14 +10,19 @@ using Sentio.Training;
 //   dotnet run -c Release --project bench/Sentio.Bench -- linear [--c 1] [--threads 2] [--data-dir ../shared/data]
 // linear: the n-gram logistic-regression model vs scikit-learn (tools/linear_reference.py, Debian's
 // /usr/bin/python3) on GoEmotions original: same features, same C, thresholds tuned per label on dev.
+//   dotnet run -c Release --project bench/Sentio.Bench -- transformer [--threads 2] [--batch 32] [--seq 64]
+//       [--warmup-steps 2] [--train-steps 10] [--inference-batches 10] [--memory-steps 300] [--memory-batch 8]
+// transformer: BERT (MiniLM shape) train-step tokens/s and inference sentences/s vs PyTorch
+// (tools/transformer_bench_reference.py), and resident memory over many training steps (TransformerBench.cs).
 var options = ParseOptions(args.Skip(1).ToArray());
 string benchmark = args.FirstOrDefault() ?? "linear";
+string repoRoot = FindRepoRoot();
+if (benchmark == "transformer") return Sentio.Bench.TransformerBench.Run(options, repoRoot);
 if (benchmark != "linear")
 {
-    Console.Error.WriteLine($"unknown benchmark '{benchmark}'; available: linear");
+    Console.Error.WriteLine($"unknown benchmark '{benchmark}'; available: linear, transformer");
     return 2;
 }
-string repoRoot = FindRepoRoot();
 string dataDir = Path.GetFullPath(options.GetValueOrDefault("data-dir") ?? Path.Combine(repoRoot, "..", "shared", "data"));
 double c = double.Parse(options.GetValueOrDefault("c") ?? "1", CultureInfo.InvariantCulture);
 int threads = int.Parse(options.GetValueOrDefault("threads") ?? "2", CultureInfo.InvariantCulture);

@@ -63,6 +63,7 @@ public static class SentioCommandLine
         root.Add(EnsembleCommands.CrossValidationCommand(dataDir, output));
         root.Add(EnsembleCommands.RefineCommand(output));
         root.Add(EnsembleCommands.EnsembleCommand(output));
+        root.Add(ExportCommands.Export(modelPath, output));
         return root;
     }
 

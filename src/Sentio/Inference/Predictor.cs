@@ -25,8 +25,8 @@ public sealed class Predictor : IDisposable
     public string Source { get; }
     public IReadOnlyList<string> LabelNames => Model.LabelNames;
 
-    /// <summary>Loads a run directory (its model/ and thresholds.json) or a bare model folder, which then
-    /// predicts with threshold 0.5.</summary>
+    /// <summary>Loads a run directory (its model/ and thresholds.json) or a bare model folder — a Sentio one or an imported
+    /// Hugging Face sequence classifier (config.json with id2label) — which then predicts with threshold 0.5.</summary>
     /// <exception cref="SentioException">The path holds no Sentio model, or its files are invalid.</exception>
     public static Predictor Load(string path)
     {

@@ -25,6 +25,7 @@ public static class ModelCatalog
         [BiLstmClassifier.ArchitectureName] = BiLstmClassifier.Info,
         [Ensembles.EnsembleClassifier.ArchitectureName] = Ensembles.EnsembleClassifier.Info,
         [LabelGraphRefiner.ArchitectureName] = LabelGraphRefiner.Info,
+        [TransformerClassifier.ArchitectureName] = TransformerClassifier.Info,
     };
 
     public static IReadOnlyCollection<string> Names => Architectures.Keys;
@@ -34,10 +35,13 @@ public static class ModelCatalog
     public static IMultiLabelClassifier Create(string architecture, object options, IReadOnlyList<string> labelNames, int seed) =>
         Architectures[architecture].Create(options, labelNames, seed);
 
-    /// <summary>Loads the model saved in <paramref name="directory"/>, whatever its architecture.</summary>
+    /// <summary>Loads the model saved in <paramref name="directory"/>, whatever its architecture; a Hugging Face
+    /// sequence-classification folder (config.json with id2label, no model.json) loads as a <see cref="TransformerClassifier"/>.</summary>
     public static IMultiLabelClassifier Load(string directory)
     {
         string manifest = Path.Combine(directory, ManifestFile);
+        if (!File.Exists(manifest) && File.Exists(Path.Combine(directory, Checkpoints.HfModelFolder.ConfigFile)))
+            return TransformerClassifier.FromHuggingFace(directory);
         if (!File.Exists(manifest)) throw new SentioException($"{manifest}: not found; is '{directory}' a Sentio model folder?");
         string name = ReadManifest(manifest)["architecture"]?.GetValue<string>()
             ?? throw new SentioException($"{manifest}: no 'architecture' field");

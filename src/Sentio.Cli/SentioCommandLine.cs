@@ -64,25 +64,40 @@ public static class SentioCommandLine
         root.Add(EnsembleCommands.RefineCommand(output));
         root.Add(EnsembleCommands.EnsembleCommand(output));
         root.Add(ExportCommands.Export(modelPath, output));
+        root.Add(ModelCommands.Model(output));
         return root;
     }
 
     private static Command TrainCommand(Option<string?> dataDir, TextWriter output)
     {
-        var config = new Option<string>("--config") { Description = "YAML training config (see configs/)", Required = true };
+        var config = new Option<string?>("--config") { Description = "YAML training config (see configs/)" };
+        var resume = new Option<string?>("--resume") { Description = "Continue a stopped run directory from its latest checkpoint (neural models), instead of --config" };
         var outputDir = new Option<string>("--output-dir") { Description = "Where the new run directory is created", DefaultValueFactory = _ => "runs" };
         var seed = new Option<int?>("--seed") { Description = "Overrides the config's seed" };
         var command = new Command("train", "Train a model from a config; writes a run directory with the model, thresholds tuned on validation, and validation/test metrics.")
         {
-            config, outputDir, seed, dataDir,
+            config, resume, outputDir, seed, dataDir,
         };
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(config) != null) == (result.GetValue(resume) != null)) result.AddError("give either --config or --resume");
+            if (result.GetValue(resume) != null && result.GetValue(seed) != null) result.AddError("--seed cannot change a resumed run");
+        });
         command.SetAction(parse =>
         {
-            string path = parse.GetValue(config)!;
-            var loaded = TrainConfig.Load(path);
-            if (parse.GetValue(seed) is { } overriddenSeed) loaded = loaded with { Seed = overriddenSeed };
             var monitor = new ConsoleMonitor(output);
-            var result = monitor.Run(m => TrainingRun.Execute(loaded, Path.GetDirectoryName(Path.GetFullPath(path))!, parse.GetValue(outputDir)!, parse.GetValue(dataDir), m));
+            TrainingRunResult result;
+            if (parse.GetValue(resume) is { } runPath)
+            {
+                result = monitor.Run(m => TrainingRun.Resume(RequireRun(runPath, needsModel: false), parse.GetValue(dataDir), m));
+            }
+            else
+            {
+                string path = parse.GetValue(config)!;
+                var loaded = TrainConfig.Load(path);
+                if (parse.GetValue(seed) is { } overriddenSeed) loaded = loaded with { Seed = overriddenSeed };
+                result = monitor.Run(m => TrainingRun.Execute(loaded, Path.GetDirectoryName(Path.GetFullPath(path))!, parse.GetValue(outputDir)!, parse.GetValue(dataDir), m));
+            }
             output.WriteLine();
             output.WriteLine(result.Test.ToTable());
             output.WriteLine($"Run directory: {result.Run.Path}");
@@ -242,8 +257,8 @@ public static class SentioCommandLine
         return command;
     }
 
-    private static RunDirectory RequireRun(string path) =>
-        RunDirectory.IsRunDirectory(path) ? new RunDirectory(path)
+    private static RunDirectory RequireRun(string path, bool needsModel = true) =>
+        (needsModel ? RunDirectory.IsRunDirectory(path) : File.Exists(Path.Combine(path, "config.yaml"))) ? new RunDirectory(path)
         : throw new SentioException($"{path}: not a run directory (expected model/ and config.yaml written by 'sentio train')");
 
     private static T ParseEnum<T>(string text) where T : struct, Enum =>

@@ -144,7 +144,7 @@ public sealed class BiLstmNetwork : nn.Module<Tensor, Tensor, Tensor>
 /// <summary>A BiLSTM text classifier over a word vocabulary built from the training split, with optional
 /// pretrained word vectors, trained by <see cref="NeuralTrainer"/>. Saved as <c>model.json</c> (options,
 /// labels), <c>vocab.txt</c> and <c>weights.bin</c>.</summary>
-public sealed class BiLstmClassifier : IMultiLabelClassifier
+public sealed class BiLstmClassifier : IResumableClassifier
 {
     public const string ArchitectureName = "sentio.BiLstmClassifier.v1";
     private const string VocabularyFile = "vocab.txt";
@@ -171,10 +171,9 @@ public sealed class BiLstmClassifier : IMultiLabelClassifier
     public BiLstmOptions Options { get; }
 
     /// <summary>Where <see cref="Fit"/> writes resumable checkpoints; null = none.</summary>
-    public string? CheckpointDirectory { get; init; }
+    public string? CheckpointDirectory { get; private set; }
 
-    /// <summary>Whether <see cref="Fit"/> continues from the latest checkpoint in <see cref="CheckpointDirectory"/>.</summary>
-    public bool Resume { get; init; }
+    public void UseCheckpoints(string directory) => CheckpointDirectory = directory;
 
     public void Fit(MultiLabelDataset train, MultiLabelDataset? validation, ITrainingMonitor monitor)
     {
@@ -196,7 +195,8 @@ public sealed class BiLstmClassifier : IMultiLabelClassifier
         var trainSplit = new NeuralSplit(train.Count, train.LabelMatrix(), indices => Forward(net, trainIds, indices));
         var validationSplit = validation == null ? null
             : new NeuralSplit(validation.Count, validation.LabelMatrix(), indices => Forward(net, validationIds!, indices));
-        new NeuralTrainer(Options.Training).Train(network, trainSplit, validationSplit, monitor, CheckpointDirectory, Resume);
+        new NeuralTrainer(Options.Training).Train(network, trainSplit, validationSplit, monitor, CheckpointDirectory,
+            resume: CheckpointDirectory != null && NeuralTrainer.HasCheckpoint(CheckpointDirectory));
         network.eval();
     }
 

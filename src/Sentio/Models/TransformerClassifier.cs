@@ -193,7 +193,7 @@ public sealed class FeatureHead : nn.Module<Tensor, Tensor>
 /// by <see cref="NeuralTrainer"/>. Texts are tokenized once; each batch is padded to its own longest text, and inference
 /// batches group texts of similar length. Saved as <c>model.json</c> plus a Hugging Face folder <c>hf/</c> (config.json with
 /// id2label, model.safetensors, tokenizer files) and, in feature_extract mode, <c>head.safetensors</c>.</summary>
-public sealed partial class TransformerClassifier : IMultiLabelClassifier
+public sealed partial class TransformerClassifier : IResumableClassifier
 {
     public const string ArchitectureName = "sentio.TransformerClassifier.v1";
 
@@ -214,6 +214,7 @@ public sealed partial class TransformerClassifier : IMultiLabelClassifier
     private ITransformerClassifier? model;
     private ITransformerTokenizer? tokenizer;
     private FeatureHead? head;
+    private string? checkpointDirectory;
     private Tensor? classifierWeight;
     private Tensor? classifierBias;
 
@@ -235,6 +236,13 @@ public sealed partial class TransformerClassifier : IMultiLabelClassifier
     public int TextsEncoded { get; private set; }
 
     private Device TorchDevice => Options.Device == TransformerDevice.Cuda ? CUDA : CPU;
+
+    public void UseCheckpoints(string directory) => checkpointDirectory = directory;
+
+    /// <summary>Where a training phase (one per unfreezing step, or the feature head) keeps its checkpoints; null = none.</summary>
+    private string? PhaseCheckpoints(string phase) => checkpointDirectory == null ? null : Path.Combine(checkpointDirectory, phase);
+
+    private static bool CanResume(string? directory) => directory != null && NeuralTrainer.HasCheckpoint(directory);
 
     public void Fit(MultiLabelDataset train, MultiLabelDataset? validation, ITrainingMonitor monitor)
     {
@@ -424,7 +432,8 @@ public sealed partial class TransformerClassifier : IMultiLabelClassifier
             if (schedule.Count > 1)
                 monitor.Log($"epochs {first + 1}-{end}: {(schedule[i].Layers is { } n && n < layerCount ? $"head and top {n} of {layerCount} layers" : "all layers")} train");
             var phase = Options.Training with { Epochs = end - first, Seed = Options.Training.Seed + first };
-            new NeuralTrainer(phase).Train(model.Module, trainSplit, validationSplit, monitor, learningRateMultiplier: Multiplier);
+            string? checkpoints = PhaseCheckpoints($"phase-{i + 1}");
+            new NeuralTrainer(phase).Train(model.Module, trainSplit, validationSplit, monitor, checkpoints, CanResume(checkpoints), Multiplier);
         }
         Unfreeze(model, null);
     }
@@ -445,7 +454,8 @@ public sealed partial class TransformerClassifier : IMultiLabelClassifier
         var trainSplit = new NeuralSplit(train.Count, train.LabelMatrix(), indices => Rows(trainFeatures, indices));
         var validationSplit = validation == null ? null
             : new NeuralSplit(validation.Count, validation.LabelMatrix(), indices => Rows(validationFeatures!, indices));
-        new NeuralTrainer(Options.Training).Train(head, trainSplit, validationSplit, monitor);
+        string? checkpoints = PhaseCheckpoints("head");
+        new NeuralTrainer(Options.Training).Train(head, trainSplit, validationSplit, monitor, checkpoints, CanResume(checkpoints));
     }
 
     /// <summary>Pooled encoder features of every text, once: [texts, hidden] on the model's device.</summary>

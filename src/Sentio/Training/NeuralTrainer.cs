@@ -37,6 +37,9 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options)
 {
     private const string LatestFile = "latest.json";
 
+    /// <summary>Whether <paramref name="directory"/> holds a checkpoint to resume from.</summary>
+    public static bool HasCheckpoint(string directory) => File.Exists(Path.Combine(directory, LatestFile));
+
     public NeuralTrainingOptions Options { get; } = options;
 
     /// <summary>Trains <paramref name="module"/> in place.</summary>

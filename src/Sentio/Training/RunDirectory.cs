@@ -10,6 +10,7 @@ namespace Sentio.Training;
 /// predictions/{validation,test}.csv   truth and probabilities per example (SplitPredictions)
 /// split_report.json    where each split came from and what was dropped
 /// train.log            progress lines; training_log.jsonl: one JSON object per epoch
+/// checkpoints/         resumable training state of step-wise models (sentio train --resume)
 /// run.json             summary, written last: its presence marks a complete run
 /// eval/                written by `sentio eval`
 /// </code></summary>
@@ -26,6 +27,7 @@ public sealed class RunDirectory(string path)
     public string EpochLog => Combine("training_log.jsonl");
     public string Summary => Combine("run.json");
     public string Eval => Combine("eval");
+    public string Checkpoints => Combine("checkpoints");
 
     /// <summary>Whether <paramref name="path"/> looks like a run directory (has a model/ folder).</summary>
     public static bool IsRunDirectory(string path) => Directory.Exists(System.IO.Path.Combine(path, "model"));

@@ -44,14 +44,37 @@ public static class TrainingRun
         monitor.BeginStage("loading data", 0);
         var splits = DatasetLoader.Load(config.Data, configDirectory, config.Seed, dataDir);
         var run = RunDirectory.CreateUnder(outputRoot, config.Model.Architecture);
-        using var logged = new RunLogMonitor(run, monitor);
-        logged.Log($"run directory: {run.Path}");
-        foreach (var line in splits.Report.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)) logged.Log(line);
         AtomicFile.WriteText(run.Config, config.ToYaml());
         AtomicFile.WriteText(run.Labels, string.Join('\n', splits.LabelNames) + "\n");
         AtomicFile.WriteJson(run.SplitReport, splits.Report);
+        return FitAndMeasure(run, config, splits, resuming: false, clock, monitor);
+    }
+
+    /// <summary>Continues a run that was stopped before it finished (<c>sentio train --resume RUN</c>): reloads
+    /// its config and splits, resumes the model's training from the latest checkpoint in <c>checkpoints/</c>,
+    /// then tunes and measures as <see cref="Execute"/> does. With the same seed the result equals an
+    /// uninterrupted run's.</summary>
+    /// <exception cref="SentioException">The run is complete already, or its model trains in one pass and has no checkpoints.</exception>
+    public static TrainingRunResult Resume(RunDirectory run, string? dataDir, ITrainingMonitor monitor)
+    {
+        var clock = Stopwatch.StartNew();
+        if (File.Exists(run.Summary)) throw new SentioException($"{run.Path}: the run is complete (run.json exists); nothing to resume");
+        if (!File.Exists(run.Config)) throw new SentioException($"{run.Config}: not found; is '{run.Path}' a run directory?");
+        var config = TrainConfig.Load(run.Config);
+        monitor.BeginStage("loading data", 0);
+        var splits = DatasetLoader.Load(config.Data, run.Path, config.Seed, dataDir);
+        return FitAndMeasure(run, config, splits, resuming: true, clock, monitor);
+    }
+
+    private static TrainingRunResult FitAndMeasure(RunDirectory run, TrainConfig config, DatasetSplits splits, bool resuming, Stopwatch clock, ITrainingMonitor monitor)
+    {
+        using var logged = new RunLogMonitor(run, monitor);
+        logged.Log($"{(resuming ? "resuming" : "run directory:")} {run.Path}");
+        foreach (var line in splits.Report.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)) logged.Log(line);
 
         using var model = ModelCatalog.Create(config.Model.Architecture, config.Model.Options, splits.LabelNames, config.Seed);
+        if (model is IResumableClassifier resumable) resumable.UseCheckpoints(run.Checkpoints);
+        else if (resuming) throw new SentioException($"{run.Path}: {config.Model.Architecture} trains in one pass and writes no checkpoints; train it again instead");
         var fitClock = Stopwatch.StartNew();
         model.Fit(splits.Train, splits.Validation, logged);
         double fitSeconds = fitClock.Elapsed.TotalSeconds;

@@ -418,7 +418,7 @@ public sealed partial class TransformerClassifier : IResumableClassifier
 
     private void FineTune(MultiLabelDataset train, EncodedText[] trainTexts, MultiLabelDataset? validation, EncodedText[]? validationTexts, ITrainingMonitor monitor)
     {
-        var trainSplit = new NeuralSplit(train.Count, train.LabelMatrix(), indices => Logits(trainTexts, indices));
+        var trainSplit = new NeuralSplit(train.Count, train.LabelMatrix(), indices => Logits(trainTexts, indices), trainTexts.Select(t => t.Length).ToArray());
         var validationSplit = validation == null ? null
             : new NeuralSplit(validation.Count, validation.LabelMatrix(), indices => Logits(validationTexts!, indices));
         int layerCount = model!.Config.NumHiddenLayers;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Sentio.IO;
+using Sentio.Text;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -11,7 +12,9 @@ namespace Sentio.Training;
 /// <param name="Labels">[examples, labels] gold labels.</param>
 /// <param name="Logits">Maps example indices (a batch) to logits [batch, labels] (float32), through the trained
 /// module in whatever mode (train / eval) the trainer has set.</param>
-public sealed record NeuralSplit(int Count, bool[,] Labels, Func<IReadOnlyList<int>, Tensor> Logits);
+/// <param name="Lengths">Encoded length of each example, [examples]; when given, training batches group texts of
+/// similar length (<see cref="LengthBucketBatchSampler"/>) so dynamic padding wastes little; null: plain shuffled batches.</param>
+public sealed record NeuralSplit(int Count, bool[,] Labels, Func<IReadOnlyList<int>, Tensor> Logits, IReadOnlyList<int>? Lengths = null);
 
 /// <summary>One AdamW parameter group: which parameters, with what weight decay and learning-rate multiplier.</summary>
 public sealed record ParameterGroupSpec(IReadOnlyList<string> Names, double WeightDecay, double LearningRateMultiplier);
@@ -98,7 +101,7 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options)
             {
                 int epoch = state.Epoch;
                 var clock = Stopwatch.StartNew();
-                int[] order = Permutation(train.Count, Options.Seed, epoch);
+                int[][] batches = EpochBatches(train, epoch);
                 monitor.BeginStage($"epoch {epoch + 1}/{Options.Epochs}", batchesPerEpoch);
                 if (state.Batch > 0) monitor.Advance(state.Batch);
                 module.train();
@@ -108,7 +111,7 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options)
                     using (var scope = NewDisposeScope())
                     {
                         torch.manual_seed(StepSeed(Options.Seed, epoch, batch));
-                        int[] indices = order[(batch * Options.BatchSize)..Math.Min(train.Count, (batch + 1) * Options.BatchSize)];
+                        int[] indices = batches[batch];
                         var batchLoss = loss.Compute(train.Logits(indices), Targets(train.Labels, indices));
                         (Options.GradientAccumulationSteps == 1 ? batchLoss : batchLoss / Options.GradientAccumulationSteps).backward();
                         state.EpochLossSum += batchLoss.item<float>() * indices.Length;
@@ -236,6 +239,15 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options)
         }
         return order;
     }
+
+    /// <summary>The batches of one epoch, drawn from (seed, epoch) alone so a resumed run replays them: shuffled
+    /// slices, or length-bucketed batches when the split has lengths. Either way ⌈n / batch size⌉ batches.</summary>
+    private int[][] EpochBatches(NeuralSplit train, int epoch) => train.Lengths == null
+        ? Permutation(train.Count, Options.Seed, epoch).Chunk(Options.BatchSize).ToArray()
+        : LengthBucketBatchSampler.Batches(train.Lengths, Options.BatchSize, LengthBucketChunkBatches, unchecked(Options.Seed * 1_000_003 + epoch)).ToArray();
+
+    /// <summary>Batches per length-sorted chunk: tight grouping while batch order stays well shuffled.</summary>
+    private const int LengthBucketChunkBatches = 50;
 
     private static long StepSeed(int seed, int epoch, int batch) => ((long)seed * 1_000_003L + epoch) * 1_000_003L + batch;
 

@@ -131,6 +131,36 @@ public class NeuralTrainerTests
         Assert.NotEqual(NeuralTrainer.Permutation(8, 13, 2), NeuralTrainer.Permutation(8, 13, 3));
     }
 
+    [Fact]
+    public void Training_batches_group_texts_of_similar_length_when_the_split_has_lengths()
+    {
+        var (tokens, labels) = ToyData();
+        using var model = new TinyModel(2);
+        // lengths 39, 38, ..., 0: one chunk (40 < 50 batches × 4), so each batch of 4 must be 4 consecutive lengths.
+        int[] lengths = Enumerable.Range(0, 40).Select(i => 39 - i).ToArray();
+        var seen = new List<int[]>();
+        var split = new NeuralSplit(40, labels, indices =>
+        {
+            seen.Add(indices.ToArray());
+            return model.call(tokens[tensor(indices.Select(i => (long)i).ToArray())]);
+        }, lengths);
+
+        new NeuralTrainer(new NeuralTrainingOptions { Epochs = 2, BatchSize = 4, Threads = 1 }).Train(model, split, null, SilentMonitor.Instance);
+
+        Assert.Equal(20, seen.Count);
+        foreach (var epoch in seen.Chunk(10))
+        {
+            Assert.Equal(Enumerable.Range(0, 40), epoch.SelectMany(b => b).Order());
+            foreach (var batch in epoch)
+            {
+                var batchLengths = batch.Select(i => lengths[i]).Order().ToArray();
+                Assert.Equal(0, batchLengths[0] % 4);
+                Assert.Equal(Enumerable.Range(batchLengths[0], 4), batchLengths);
+            }
+        }
+        Assert.NotEqual(seen.Take(10).Select(b => b.Min()), seen.Skip(10).Select(b => b.Min())); // batch order reshuffled per epoch
+    }
+
     /// <summary>40 examples of 5 token ids; label 0 = "contains token 1", label 1 = "contains token 2".</summary>
     private static (Tensor Tokens, bool[,] Labels) ToyData()
     {

@@ -126,20 +126,8 @@ public sealed partial class ByteLevelBpeTokenizer : ITransformerTokenizer
     }
 
     /// <summary>&lt;s&gt; ids &lt;/s&gt;, the text's tokens cut so that the whole fits <paramref name="maxLength"/> (≥ 2).</summary>
-    public EncodedText Encode(string text, int? maxLength = null)
-    {
-        int limit = maxLength ?? options.ModelMaxLength;
-        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 2, nameof(maxLength));
-        var tokens = Tokenize(text);
-        int kept = Math.Min(tokens.Count, limit - 2);
-        var inputIds = new int[kept + 2];
-        inputIds[0] = bosId;
-        for (int i = 0; i < kept; i++) inputIds[i + 1] = vocabulary.TryGetValue(tokens[i], out int id) ? id : unkId;
-        inputIds[^1] = eosId;
-        var mask = new int[inputIds.Length];
-        Array.Fill(mask, 1);
-        return new EncodedText(inputIds, mask, new int[inputIds.Length]);
-    }
+    public EncodedText Encode(string text, int? maxLength = null) =>
+        EncodedText.Single(bosId, Tokenize(text).Select(t => vocabulary.TryGetValue(t, out int id) ? id : unkId), eosId, maxLength ?? options.ModelMaxLength);
 
     public EncodedBatch EncodeBatch(IReadOnlyList<string> texts, int? maxLength = null) =>
         EncodedBatch.Pad(texts.Select(t => Encode(t, maxLength)).ToList(), padId);

@@ -9,6 +9,17 @@ namespace Sentio.Text;
 public sealed record EncodedText(int[] InputIds, int[] AttentionMask, int[] TokenTypeIds)
 {
     public int Length => InputIds.Length;
+
+    /// <summary>One text between the model's start and end tokens (<c>[CLS] … [SEP]</c>, <c>&lt;s&gt; … &lt;/s&gt;</c>), its
+    /// token ids cut so that the whole fits <paramref name="maxLength"/> (≥ 2).</summary>
+    public static EncodedText Single(int startId, IEnumerable<int> tokenIds, int endId, int maxLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 2);
+        int[] inputIds = [startId, .. tokenIds.Take(maxLength - 2), endId];
+        var mask = new int[inputIds.Length];
+        Array.Fill(mask, 1);
+        return new EncodedText(inputIds, mask, new int[inputIds.Length]);
+    }
 }
 
 /// <summary>A batch padded on the right to its longest member. Arrays are row-major [batch, seq].</summary>

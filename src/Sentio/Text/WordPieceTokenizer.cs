@@ -122,20 +122,8 @@ public sealed class WordPieceTokenizer : ITransformerTokenizer
     }
 
     /// <summary>[CLS] pieces [SEP] as ids, the pieces cut so that the whole fits <paramref name="maxLength"/> (≥ 2).</summary>
-    public EncodedText Encode(string text, int? maxLength = null)
-    {
-        int limit = maxLength ?? options.ModelMaxLength;
-        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 2, nameof(maxLength));
-        var pieces = Tokenize(text);
-        int kept = Math.Min(pieces.Count, limit - 2);
-        var inputIds = new int[kept + 2];
-        inputIds[0] = clsId;
-        for (int i = 0; i < kept; i++) inputIds[i + 1] = TokenToId(pieces[i]);
-        inputIds[^1] = sepId;
-        var mask = new int[inputIds.Length];
-        Array.Fill(mask, 1);
-        return new EncodedText(inputIds, mask, new int[inputIds.Length]);
-    }
+    public EncodedText Encode(string text, int? maxLength = null) =>
+        EncodedText.Single(clsId, Tokenize(text).Select(TokenToId), sepId, maxLength ?? options.ModelMaxLength);
 
     public EncodedBatch EncodeBatch(IReadOnlyList<string> texts, int? maxLength = null) =>
         EncodedBatch.Pad(texts.Select(t => Encode(t, maxLength)).ToList(), padId);

@@ -31,6 +31,15 @@ public class ResumeTests
         public void EpochEnded(EpochSummary summary) { }
     }
 
+    private sealed class Stages : ITrainingMonitor
+    {
+        public List<string> Begun { get; } = [];
+        public void BeginStage(string name, int total) => Begun.Add(name);
+        public void Advance(int steps = 1) { }
+        public void Log(string message) { }
+        public void EpochEnded(EpochSummary summary) { }
+    }
+
     [Fact]
     public void A_run_stopped_after_an_epoch_and_resumed_equals_an_uninterrupted_run()
     {
@@ -45,8 +54,11 @@ public class ResumeTests
         Assert.False(File.Exists(stopped.Summary));
         Assert.True(Directory.Exists(stopped.Checkpoints));
 
-        var resumed = TrainingRun.Resume(stopped, TestPaths.SharedData, SilentMonitor.Instance);
+        var stages = new Stages();
+        var resumed = TrainingRun.Resume(stopped, TestPaths.SharedData, stages);
 
+        // Epoch 1 came from its checkpoint; only epochs 2 and 3 ran again.
+        Assert.Equal(["epoch 2/3", "epoch 3/3"], stages.Begun.Where(s => s.StartsWith("epoch", StringComparison.Ordinal)));
         Assert.Equal(File.ReadAllText(straight.Run.Predictions("test")), File.ReadAllText(resumed.Run.Predictions("test")));
         Assert.Equal(straight.Test.MacroAvg.F1, resumed.Test.MacroAvg.F1);
         var error = Assert.Throws<SentioException>(() => TrainingRun.Resume(stopped, TestPaths.SharedData, SilentMonitor.Instance));

@@ -107,6 +107,7 @@ public static class CrossValidation
         var testSum = new double[splits.Test.Count, labels.Count];
         var foldTestProbabilities = new double[folds][,];
         var fitSeconds = new double[folds];
+        long parameters = 0;
         var memberFolders = new string[folds];
         for (int fold = 0; fold < folds; fold++)
         {
@@ -116,6 +117,7 @@ public static class CrossValidation
             var fitClock = Stopwatch.StartNew();
             model.Fit(splits.Train.Subset(trainIndices), splits.Validation, monitor);
             fitSeconds[fold] = fitClock.Elapsed.TotalSeconds;
+            parameters += model.ParameterCount;
             memberFolders[fold] = Path.Combine(EnsembleClassifier.MembersFolder, $"fold-{fold + 1}");
             model.Save(Path.Combine(run.Model, memberFolders[fold]));
 
@@ -158,7 +160,7 @@ public static class CrossValidation
         AtomicFile.WriteJson(Path.Combine(run.Path, SummaryFile), summary);
         monitor.Log($"held-out macro-F1 {summary.HeldOutMacroF1}, pooled out-of-fold {summary.PooledOutOfFoldMacroF1:F4}; fold-average test macro-F1 {test.MacroAvg.F1:F4} (single fold models {summary.FoldModelTestMacroF1})");
         AtomicFile.WriteJson(run.Summary, new RunSummary(
-            EnsembleClassifier.ArchitectureName, config.Seed, labels, splits.Report.Splits, fitSeconds.Sum(), clock.Elapsed.TotalSeconds,
+            EnsembleClassifier.ArchitectureName, parameters, config.Seed, labels, splits.Report.Splits, fitSeconds.Sum(), clock.Elapsed.TotalSeconds,
             JsonNamingPolicy.SnakeCaseLower.ConvertName(thresholds.Strategy.ToString()),
             validation.MacroAvg.F1, test.MacroAvg.F1, test.MicroAvg.F1, DateTimeOffset.Now));
         return new CrossValidationResult(run, thresholds, summary, pooled, validation, test);

@@ -140,6 +140,8 @@ public sealed class EnsembleClassifier : IMultiLabelClassifier
         }
     }
 
+    public long ParameterCount => members.Sum(m => m.ParameterCount);
+
     public void Dispose()
     {
         foreach (var member in members) member.Dispose();

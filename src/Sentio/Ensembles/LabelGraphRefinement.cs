@@ -94,7 +94,7 @@ public static class LabelGraphRefinement
                 $"# Label-graph refiner ablation\n\nBase run: {baseRun.Path}\n\n{ablation.ToMarkdown()}\n" +
                 $"Graph: {training.Edges} edges (τ {options.CooccurrenceThreshold}, p {options.NeighbourWeight}); best epoch {training.BestEpoch} of {training.Epochs}; α {training.Alpha:F4}.\n");
             AtomicFile.WriteJson(run.Summary, new RunSummary(
-                LabelGraphRefiner.ArchitectureName, config.Seed, labels, RunFiles.ReadSplits(run), training.Seconds, clock.Elapsed.TotalSeconds,
+                LabelGraphRefiner.ArchitectureName, refiner.ParameterCount, config.Seed, labels, RunFiles.ReadSplits(run), training.Seconds, clock.Elapsed.TotalSeconds,
                 JsonNamingPolicy.SnakeCaseLower.ConvertName(refinedThresholds.Strategy.ToString()),
                 validationReport.MacroAvg.F1, testReport.MacroAvg.F1, testReport.MicroAvg.F1, DateTimeOffset.Now));
             return new RefinementResult(run, training, ablation, validationReport, testReport);

@@ -108,7 +108,7 @@ public static class RunEnsemble
             JsonNamingPolicy.SnakeCaseLower.ConvertName(weighting.ToString()), members,
             validationReport.MacroAvg.F1, testReport.MacroAvg.F1, testReport.MicroAvg.F1));
         AtomicFile.WriteJson(run.Summary, new RunSummary(
-            EnsembleClassifier.ArchitectureName, firstConfig.Seed, labels, RunFiles.ReadSplits(run), 0, clock.Elapsed.TotalSeconds,
+            EnsembleClassifier.ArchitectureName, MemberParameters(runs), firstConfig.Seed, labels, RunFiles.ReadSplits(run), 0, clock.Elapsed.TotalSeconds,
             JsonNamingPolicy.SnakeCaseLower.ConvertName(tuned.Strategy.ToString()),
             validationReport.MacroAvg.F1, testReport.MacroAvg.F1, testReport.MicroAvg.F1, DateTimeOffset.Now));
         return new RunEnsembleResult(run, runs.Select(r => r.Path).ToArray(), weights, members.Select(m => m.TestMacroF1).ToArray(), tuned, validationReport, testReport);
@@ -185,6 +185,20 @@ public static class RunEnsemble
 
     private static ThresholdSet Tune(SplitPredictions predictions, ThresholdOptions options) =>
         ThresholdTuner.Tune(predictions.Probabilities, predictions.Truth, predictions.LabelNames, options.Objective).WithStrategy(options.Strategy);
+
+    /// <summary>The members' parameter counts summed from their run.json; null when any member's is unknown.</summary>
+    private static long? MemberParameters(IReadOnlyList<RunDirectory> runs)
+    {
+        long total = 0;
+        foreach (var member in runs)
+        {
+            if (!File.Exists(member.Summary)) return null;
+            var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(member.Summary))?["parameters"];
+            if (node is not System.Text.Json.Nodes.JsonValue value || !value.TryGetValue(out long count)) return null;
+            total += count;
+        }
+        return total;
+    }
 
     private static double MacroF1(SplitPredictions predictions, ThresholdSet thresholds) =>
         MultiLabelMetrics.F1(predictions.Truth, thresholds.Apply(predictions.Probabilities), Evaluation.Average.Macro);

@@ -244,6 +244,8 @@ public sealed class BiLstmClassifier : IResumableClassifier
         return classifier;
     }
 
+    public long ParameterCount => network?.parameters().Sum(p => p.numel()) ?? 0;
+
     public void Dispose() => network?.Dispose();
 
     /// <summary>Token ids of one text, cut to max_length; an empty text becomes a single &lt;unk&gt;

@@ -18,6 +18,9 @@ public interface IMultiLabelClassifier : IDisposable
     /// best-checkpoint selection where the model has them; it is never trained on.</summary>
     void Fit(MultiLabelDataset train, MultiLabelDataset? validation, ITrainingMonitor monitor);
 
+    /// <summary>How many learned numbers (weights, biases, embeddings) the fitted model holds; 0 before fitting.</summary>
+    long ParameterCount { get; }
+
     /// <summary>Per-label probabilities: [texts] → [texts, labels], each in [0, 1].</summary>
     double[,] PredictProbabilities(IReadOnlyList<string> texts);
 

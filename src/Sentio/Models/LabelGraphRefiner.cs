@@ -401,6 +401,9 @@ public sealed class LabelGraphRefiner : IMultiLabelClassifier
         return refiner;
     }
 
+    /// <summary>The refiner's own parameters plus its base model's.</summary>
+    public long ParameterCount => network.parameters().Sum(p => p.numel()) + (Base?.ParameterCount ?? 0);
+
     public void Dispose()
     {
         network.Dispose();

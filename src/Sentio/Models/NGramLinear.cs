@@ -85,6 +85,9 @@ public sealed class NGramLinear : IMultiLabelClassifier
     public NGramLinearOptions Options { get; }
     private bool IsFitted => weights.Length > 0;
 
+    /// <summary>labels × (features + 1 bias).</summary>
+    public long ParameterCount => weights.Sum(w => (long)w.Length);
+
     public void Fit(MultiLabelDataset train, MultiLabelDataset? validation, ITrainingMonitor monitor)
     {
         if (train.Count == 0) throw new SentioException("The training split is empty.");

@@ -379,6 +379,9 @@ public sealed partial class TransformerClassifier : IResumableClassifier
         transformer.ExportHuggingFace(outputFolder);
     }
 
+    public long ParameterCount =>
+        (model?.Module.parameters().Sum(p => p.numel()) ?? 0) + (head?.parameters().Sum(p => p.numel()) ?? 0);
+
     public void Dispose()
     {
         DisposeModel();

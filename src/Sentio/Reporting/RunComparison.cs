@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Sentio.Checkpoints;
 using Sentio.IO;
 using Sentio.Models;
 using Sentio.Training;
@@ -10,10 +9,8 @@ using Sentio.Training;
 namespace Sentio.Reporting;
 
 /// <summary>One run's line in a comparison: the split's metrics (from <c>metrics/{split}.json</c>) at the run's
-/// tuned thresholds, and its size and fit time (from the model folder and <c>run.json</c>).</summary>
-/// <param name="Parameters">Numbers in the saved weights, where Sentio can count them without loading the model:
-/// the n-gram linear model's labels × (features + 1 bias), or the sum of the tensor sizes in a
-/// <c>model.safetensors</c> (a state dict: parameters and saved buffers); null (shown as n/a) otherwise.</param>
+/// tuned thresholds, and its size and fit time (from <c>run.json</c>).</summary>
+/// <param name="Parameters">The model's learned numbers as training recorded them in run.json; null (shown as n/a) when unknown.</param>
 /// <param name="FitSeconds">Model fitting time; null when the run has no run.json.</param>
 public sealed record ComparisonRow(
     string Run, string Architecture, long? Parameters, double? FitSeconds,
@@ -103,37 +100,10 @@ public sealed record RunComparison(string Split, IReadOnlyList<ComparisonRow> Ro
         var manifest = ReadJson(Path.Combine(run.Model, ModelCatalog.ManifestFile));
         string architecture = manifest["architecture"]?.GetValue<string>() ?? "n/a";
         return new ComparisonRow(
-            Path.GetFileName(run.Path), architecture, CountParameters(run.Model, architecture),
+            Path.GetFileName(run.Path), architecture, summary?["parameters"] is JsonValue parameters && parameters.TryGetValue(out long count) ? count : null,
             summary?["fit_seconds"]?.GetValue<double>(),
             Number("micro_avg", "f1"), Number("macro_avg", "f1"), Number("micro_avg", "precision"), Number("micro_avg", "recall"),
             Number("hamming_loss"), Number("subset_accuracy"));
-    }
-
-    /// <summary>Counts weights where the saved format says how many there are: a <c>model.safetensors</c> header
-    /// (Σ of the products of the tensor shapes), or the n-gram linear model's <c>ngram_linear.bin</c> (layout of
-    /// <see cref="NGramLinear.Save"/>, format 1: version, block count, per block its term count with terms (8 bytes
-    /// each) and idf values (4 bytes each), then labels and row width = features + 1). Otherwise null.</summary>
-    private static long? CountParameters(string modelFolder, string architecture)
-    {
-        string safetensors = Path.Combine(modelFolder, HfModelFolder.WeightsFile);
-        if (File.Exists(safetensors))
-            return SafeTensors.ReadHeader(safetensors).Entries.Values.Sum(e => e.Shape.Aggregate(1L, (product, dimension) => product * dimension));
-        string weights = Path.Combine(modelFolder, "ngram_linear.bin");
-        if (architecture != NGramLinear.ArchitectureName || !File.Exists(weights)) return null;
-        using var reader = new BinaryReader(File.OpenRead(weights));
-        try
-        {
-            if (reader.ReadInt32() != 1) return null; // a later format: do not guess
-            int blocks = reader.ReadInt32();
-            for (int b = 0; b < blocks; b++)
-            {
-                int terms = reader.ReadInt32();
-                reader.BaseStream.Seek(terms * (8L + 4L), SeekOrigin.Current);
-            }
-            long labels = reader.ReadInt32(), width = reader.ReadInt32();
-            return labels * width;
-        }
-        catch (EndOfStreamException) { throw new SentioException($"{weights}: truncated file"); }
     }
 
     private static JsonObject ReadJson(string path)

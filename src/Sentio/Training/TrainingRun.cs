@@ -17,8 +17,10 @@ public sealed record TrainingRunResult(
     double FitSeconds);
 
 /// <summary>The summary saved as <c>run.json</c>.</summary>
+/// <param name="Parameters">Learned numbers in the model (<see cref="IMultiLabelClassifier.ParameterCount"/>); null when unknown.</param>
 public sealed record RunSummary(
     string Architecture,
+    long? Parameters,
     int Seed,
     IReadOnlyList<string> Labels,
     IReadOnlyList<SplitInfo> Splits,
@@ -86,7 +88,7 @@ public static class TrainingRun
         logged.Log($"validation macro-F1 {validation.MacroAvg.F1:F4}, test macro-F1 {test.MacroAvg.F1:F4}, micro-F1 {test.MicroAvg.F1:F4} ({thresholds.Strategy} thresholds)");
 
         AtomicFile.WriteJson(run.Summary, new RunSummary(
-            config.Model.Architecture, config.Seed, splits.LabelNames, splits.Report.Splits, fitSeconds, clock.Elapsed.TotalSeconds,
+            config.Model.Architecture, model.ParameterCount, config.Seed, splits.LabelNames, splits.Report.Splits, fitSeconds, clock.Elapsed.TotalSeconds,
             JsonNamingPolicy.SnakeCaseLower.ConvertName(thresholds.Strategy.ToString()),
             validation.MacroAvg.F1, test.MacroAvg.F1, test.MicroAvg.F1, DateTimeOffset.Now));
         return new TrainingRunResult(run, thresholds, validation, test, fitSeconds);

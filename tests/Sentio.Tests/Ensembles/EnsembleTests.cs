@@ -15,6 +15,7 @@ public class EnsembleTests
         public string Architecture => "test.Fixed";
         public IReadOnlyList<string> LabelNames => labels;
         public bool Disposed { get; private set; }
+        public long ParameterCount => rows.Length;
         public void Fit(MultiLabelDataset train, MultiLabelDataset? validation, ITrainingMonitor monitor) { }
         public void Save(string directory) { }
         public void Dispose() => Disposed = true;

@@ -1,12 +1,10 @@
 using System.Globalization;
-using Sentio.Checkpoints;
 using Sentio.Data;
 using Sentio.Evaluation;
 using Sentio.Models;
 using Sentio.Reporting;
 using Sentio.Text;
 using Sentio.Training;
-using TorchSharp;
 
 namespace Sentio.Tests.Reporting;
 
@@ -30,7 +28,7 @@ public class RunComparisonTests
         Assert.Equal(MacroF1(first), comparison.Rows[0].MacroF1, 15);
         Assert.Equal(MacroF1(second), comparison.Rows[1].MacroF1, 15);
         Assert.All(comparison.Rows, r => Assert.Equal(SyntheticRun.FitSeconds, r.FitSeconds));
-        Assert.All(comparison.Rows, r => Assert.Null(r.Parameters)); // an architecture Sentio cannot count
+        Assert.All(comparison.Rows, r => Assert.Null(r.Parameters)); // run.json records no parameter count
 
         var files = comparison.Write(Path.Combine(folder, "out"));
         Assert.Equal(["compare.md", "compare.csv", "compare.png"], files.Select(Path.GetFileName));
@@ -62,30 +60,21 @@ public class RunComparisonTests
             new TextExample("1", "happy day", [0]), new TextExample("2", "sad day", [1]),
             new TextExample("3", "happy night", [0]), new TextExample("4", "sad night", [1]),
         ]);
-        string folder = TestPaths.NewTempDirectory();
-        var run = SyntheticRun.Create(folder, "linear", epochs: 1);
-        Directory.Delete(run.Model, recursive: true);
-        using (var model = new NGramLinear(options, labels, seed: 1))
-        {
-            model.Fit(train, null, SilentMonitor.Instance);
-            model.Save(run.Model);
-        }
-        var row = RunComparison.Of([run.Path]).Rows.Single();
-        Assert.Equal(NGramLinear.ArchitectureName, row.Architecture);
-        Assert.Equal(10, row.Parameters);
-        Assert.Contains("| 10 |", RunComparison.Of([run.Path]).ToMarkdown());
+        using var model = new NGramLinear(options, labels, seed: 1);
+        Assert.Equal(0, model.ParameterCount);
+        model.Fit(train, null, SilentMonitor.Instance);
+        Assert.Equal(10, model.ParameterCount);
     }
 
     [Fact]
-    public void Parameters_of_a_safetensors_model_are_the_sum_of_its_tensor_sizes()
+    public void Parameters_come_from_the_count_training_wrote_into_run_json()
     {
         string folder = TestPaths.NewTempDirectory();
-        var run = SyntheticRun.Create(folder, "transformer", epochs: 1);
-        using (var weight = torch.zeros(3, 4))
-        using (var bias = torch.zeros(4))
-            SafeTensors.Write(Path.Combine(run.Model, HfModelFolder.WeightsFile), new Dictionary<string, torch.Tensor> { ["weight"] = weight, ["bias"] = bias });
-        // 3·4 + 4 = 16
-        Assert.Equal(16, RunComparison.Of([run.Path]).Rows.Single().Parameters);
+        var run = SyntheticRun.Create(folder, "counted", epochs: 1);
+        File.WriteAllText(run.Summary, """{ "architecture": "sentio.Synthetic.v1", "parameters": 16, "fit_seconds": 1.5 }""");
+        var comparison = RunComparison.Of([run.Path]);
+        Assert.Equal(16, comparison.Rows.Single().Parameters);
+        Assert.Contains("| 16 |", comparison.ToMarkdown());
     }
 
     [Fact]

@@ -46,7 +46,8 @@ public static class SentioCommandLine
         {
             Description = "Folder holding the built-in datasets (layout: goemotions/original/train.tsv, ...); default: $SENTIO_DATA_DIR, else downloaded into $SENTIO_HOME",
         };
-        var modelPath = new Option<string>("--model-path") { Description = "A run directory written by 'sentio train' (or a model folder)", Required = true };
+        var modelPath = new Option<string>("--model-path") { Description = "A run directory written by 'sentio train' (or a model folder: Sentio's or a Hugging Face one)", Required = true };
+        var runPath = new Option<string>("--model-path") { Description = "A run directory written by 'sentio train'", Required = true };
 
         // A plain command named "sentio" rather than RootCommand, whose name is the assembly's (Sentio.Cli).
         var root = new Command("sentio", "Sentio: multi-label emotion classification — train, tune, evaluate and use emotion classifiers.")
@@ -54,11 +55,11 @@ public static class SentioCommandLine
             new HelpOption(), new VersionOption(),
         };
         root.Add(TrainCommand(dataDir, output));
-        root.Add(TuneThresholdsCommand(modelPath, dataDir, output));
+        root.Add(TuneThresholdsCommand(runPath, dataDir, output));
         root.Add(EvalCommand(modelPath, dataDir, output));
         root.Add(PredictCommand(modelPath, output));
         root.Add(AnalyzeCommand(dataDir, output));
-        root.Add(ReportCommands.Report(modelPath, output));
+        root.Add(ReportCommands.Report(runPath, output));
         root.Add(ReportCommands.Compare(output));
         root.Add(EnsembleCommands.CrossValidationCommand(dataDir, output));
         root.Add(EnsembleCommands.RefineCommand(output));
@@ -82,6 +83,7 @@ public static class SentioCommandLine
         {
             if ((result.GetValue(config) != null) == (result.GetValue(resume) != null)) result.AddError("give either --config or --resume");
             if (result.GetValue(resume) != null && result.GetValue(seed) != null) result.AddError("--seed cannot change a resumed run");
+            if (result.GetValue(resume) != null && result.GetResult(outputDir) is { Implicit: false }) result.AddError("--output-dir cannot move a resumed run");
         });
         command.SetAction(parse =>
         {
@@ -109,8 +111,16 @@ public static class SentioCommandLine
 
     private static Command TuneThresholdsCommand(Option<string> modelPath, Option<string?> dataDir, TextWriter output)
     {
-        var strategy = new Option<ThresholdStrategy>("--strategy") { Description = "per-label or global thresholds", DefaultValueFactory = _ => ThresholdStrategy.PerLabel, CustomParser = r => ParseEnum<ThresholdStrategy>(r.Tokens[0].Value) };
-        var objective = new Option<ThresholdObjective>("--objective") { Description = "What the global threshold maximises: macro_f1 or micro_f1", DefaultValueFactory = _ => ThresholdObjective.MacroF1, CustomParser = r => ParseEnum<ThresholdObjective>(r.Tokens[0].Value) };
+        var strategy = new Option<ThresholdStrategy?>("--strategy")
+        {
+            Description = "Per-label thresholds or one global threshold [default: per_label]", HelpName = "per_label|global",
+            CustomParser = r => ParseEnum<ThresholdStrategy>(r),
+        };
+        var objective = new Option<ThresholdObjective?>("--objective")
+        {
+            Description = "What the global threshold maximises [default: macro_f1]", HelpName = "macro_f1|micro_f1",
+            CustomParser = r => ParseEnum<ThresholdObjective>(r),
+        };
         var command = new Command("tune-thresholds", "Tune decision thresholds again on the run's validation split (exact sweep); rewrites thresholds.json and metrics.")
         {
             modelPath, strategy, objective, dataDir,
@@ -119,7 +129,7 @@ public static class SentioCommandLine
         {
             var run = RequireRun(parse.GetValue(modelPath)!);
             var (thresholds, validation, test) = TrainingRun.RetuneThresholds(run,
-                new ThresholdOptions { Strategy = parse.GetValue(strategy), Objective = parse.GetValue(objective) }, parse.GetValue(dataDir));
+                new ThresholdOptions { Strategy = parse.GetValue(strategy) ?? ThresholdStrategy.PerLabel, Objective = parse.GetValue(objective) ?? ThresholdObjective.MacroF1 }, parse.GetValue(dataDir));
             output.WriteLine($"global threshold {thresholds.GlobalThreshold:F4}; validation F1: global {thresholds.GlobalValidationF1:F4}, per-label {thresholds.PerLabelValidationF1:F4}; using {(thresholds.Strategy == ThresholdStrategy.PerLabel ? "per-label" : "global")} thresholds");
             if (thresholds.FallbackLabels.Count > 0) output.WriteLine($"labels without validation positives (use the global threshold): {string.Join(", ", thresholds.FallbackLabels)}");
             output.WriteLine($"validation macro-F1 {validation.MacroAvg.F1:F4}; test macro-F1 {test.MacroAvg.F1:F4}, micro-F1 {test.MicroAvg.F1:F4}");
@@ -261,10 +271,15 @@ public static class SentioCommandLine
         (needsModel ? RunDirectory.IsRunDirectory(path) : File.Exists(Path.Combine(path, "config.yaml"))) ? new RunDirectory(path)
         : throw new SentioException($"{path}: not a run directory (expected model/ and config.yaml written by 'sentio train')");
 
-    private static T ParseEnum<T>(string text) where T : struct, Enum =>
-        Enum.GetValues<T>().FirstOrDefault(v => YamlBinder.KeyOf(v.ToString()) == text.Replace('-', '_')) is var value && YamlBinder.KeyOf(value.ToString()) == text.Replace('-', '_')
-            ? value
-            : throw new SentioException($"'{text}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(YamlBinder.KeyOf))}");
+    /// <summary>An enum option spelled as in configs (snake_case); anything else is a usage error, not an exception.</summary>
+    private static T ParseEnum<T>(System.CommandLine.Parsing.ArgumentResult result) where T : struct, Enum
+    {
+        string text = result.Tokens[0].Value.Replace('-', '_');
+        foreach (var value in Enum.GetValues<T>())
+            if (YamlBinder.KeyOf(value.ToString()) == text) return value;
+        result.AddError($"'{result.Tokens[0].Value}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(YamlBinder.KeyOf))}");
+        return default;
+    }
 
     private static object PredictionJson(Prediction p, IReadOnlyList<string> labels) => new
     {

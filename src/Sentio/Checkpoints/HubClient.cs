@@ -193,9 +193,16 @@ public sealed partial class HubClient : IDisposable
             throw new SentioException($"{remote.ContentUrl}: HTTP {(int)response.StatusCode} {response.ReasonPhrase} while downloading {remote.File}");
         if (!alreadyComplete)
         {
-            using var output = new FileStream(partial, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write);
-            using var input = response.Content.ReadAsStream(cancellation);
-            input.CopyTo(output);
+            try
+            {
+                using var output = new FileStream(partial, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write);
+                using var input = response.Content.ReadAsStream(cancellation);
+                input.CopyTo(output);
+            }
+            catch (IOException e)
+            {
+                throw new SentioException($"{remote.ContentUrl}: download of {remote.File} interrupted ({e.Message}); pull again to resume it", e);
+            }
         }
         if (remote.IsLfs)
         {

@@ -13,6 +13,13 @@ public sealed record ThresholdOptions
 
     /// <summary>What the global threshold maximises on validation data.</summary>
     public ThresholdObjective Objective { get; init; } = ThresholdObjective.MacroF1;
+
+    /// <summary>Tunes thresholds on validation data ([samples, labels]) and puts this strategy in use.</summary>
+    public ThresholdSet Tune(double[,] probabilities, bool[,] truth, IReadOnlyList<string> labelNames) =>
+        ThresholdTuner.Tune(probabilities, truth, labelNames, Objective).WithStrategy(Strategy);
+
+    /// <summary>As <see cref="Tune(double[,], bool[,], IReadOnlyList{string})"/>, on saved split predictions.</summary>
+    public ThresholdSet Tune(SplitPredictions predictions) => Tune(predictions.Probabilities, predictions.Truth, predictions.LabelNames);
 }
 
 /// <summary>The <c>model:</c> section: a versioned architecture name and that architecture's options record.</summary>
@@ -52,7 +59,11 @@ public sealed record TrainConfig
         var config = new TrainConfig();
         foreach (var (keyNode, value) in root.Children)
         {
-            string key = ((YamlScalarNode)keyNode).Value ?? "";
+            if (keyNode is not YamlScalarNode { Value: { } key })
+            {
+                errors.Add(new ConfigError($"line {keyNode.Start.Line}", "keys must be plain names"));
+                continue;
+            }
             config = key switch
             {
                 "seed" => config with { Seed = (int)YamlBinder.Bind(typeof(int), value, key, errors)! },
@@ -69,6 +80,24 @@ public sealed record TrainConfig
         if (errors.Count > 0)
             throw new SentioException($"{fileName}: invalid config ({errors.Count} problem{(errors.Count == 1 ? "" : "s")}): " + string.Join("; ", errors));
         return config;
+    }
+
+    /// <summary>The config with every file path absolute, as a run saves it: data paths resolve against
+    /// <paramref name="configDirectory"/> (the config file's folder), model paths against the working directory.</summary>
+    public TrainConfig WithAbsolutePaths(string configDirectory)
+    {
+        string? Absolute(string? path) => path == null ? null : Path.GetFullPath(path, configDirectory);
+        return this with
+        {
+            Data = Data with
+            {
+                Train = Absolute(Data.Train), Validation = Absolute(Data.Validation), Test = Absolute(Data.Test),
+                LabelsFile = Absolute(Data.LabelsFile),
+            },
+            Model = Model.Options is IOptionsWithPaths withPaths
+                ? Model with { Options = withPaths.WithAbsolutePaths(Directory.GetCurrentDirectory()) }
+                : Model,
+        };
     }
 
     /// <summary>The config as YAML that <see cref="Parse"/> reads back to an equal config.</summary>

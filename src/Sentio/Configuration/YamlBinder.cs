@@ -114,7 +114,11 @@ public static class YamlBinder
         var properties = BindableProperties(type);
         foreach (var (keyNode, valueNode) in mapping.Children)
         {
-            string key = ((YamlScalarNode)keyNode).Value ?? "";
+            if (keyNode is not YamlScalarNode { Value: { } key })
+            {
+                errors.Add(new ConfigError(path, $"line {keyNode.Start.Line}: keys must be plain names"));
+                continue;
+            }
             string keyPath = Join(path, key);
             if (!properties.TryGetValue(key, out var property))
             {
@@ -128,8 +132,11 @@ public static class YamlBinder
 
     private static object Validated(object record, string path, List<ConfigError> errors)
     {
+        // A parent record may validate its nested records again (so records built in code are checked too):
+        // report each problem once.
         if (record is IValidatableOptions validatable)
-            errors.AddRange(validatable.Validate().Select(e => e with { Key = Join(path, e.Key) }));
+            foreach (var error in validatable.Validate().Select(e => e with { Key = Join(path, e.Key) }))
+                if (!errors.Contains(error)) errors.Add(error);
         return record;
     }
 

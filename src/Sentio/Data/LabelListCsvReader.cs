@@ -86,7 +86,7 @@ public static class LabelListCsvReader
         else labels = value.Split(',');
         for (int i = 0; i < labels.Length; i++)
         {
-            labels[i] = labels[i].Trim();
+            labels[i] = labels[i]?.Trim() ?? "";
             if (labels[i].Length == 0) throw SentioException.At(fileName, line, $"empty label name in '{value}'");
         }
         if (labels.Distinct(StringComparer.Ordinal).Count() != labels.Length)

@@ -88,7 +88,7 @@ public static class CrossValidation
     {
         if (folds < 2) throw new SentioException($"--folds: expected an integer >= 2, got {folds}");
         var clock = Stopwatch.StartNew();
-        config = config with { Data = WithAbsolutePaths(config.Data, configDirectory) };
+        config = config.WithAbsolutePaths(configDirectory);
         monitor.BeginStage("loading data", 0);
         var splits = DatasetLoader.Load(config.Data, configDirectory, config.Seed, dataDir);
         var labels = splits.LabelNames;
@@ -133,7 +133,7 @@ public static class CrossValidation
 
         monitor.BeginStage("thresholds and metrics", 0);
         var trainTruth = splits.Train.LabelMatrix();
-        var thresholds = ThresholdTuner.Tune(outOfFold, trainTruth, labels, config.Thresholds.Objective).WithStrategy(config.Thresholds.Strategy);
+        var thresholds = config.Thresholds.Tune(outOfFold, trainTruth, labels);
         thresholds.Save(run.Thresholds);
         var pooled = RunFiles.Measure(run, OutOfFoldSplit, splits.Train, outOfFold, thresholds);
         var validation = RunFiles.Measure(run, "validation", splits.Validation, validationSum, thresholds);
@@ -173,15 +173,5 @@ public static class CrossValidation
         for (int r = 0; r < indices.Count; r++)
             for (int j = 0; j < matrix.GetLength(1); j++) rows[r, j] = matrix[indices[r], j];
         return rows;
-    }
-
-    private static DataOptions WithAbsolutePaths(DataOptions data, string baseDirectory)
-    {
-        string? Absolute(string? path) => path == null ? null : Path.GetFullPath(path, baseDirectory);
-        return data with
-        {
-            Train = Absolute(data.Train), Validation = Absolute(data.Validation), Test = Absolute(data.Test),
-            LabelsFile = Absolute(data.LabelsFile),
-        };
     }
 }

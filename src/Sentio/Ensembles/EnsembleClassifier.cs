@@ -115,6 +115,7 @@ public sealed class EnsembleClassifier : IMultiLabelClassifier
         var (labels, options) = ModelCatalog.ReadManifest<EnsembleOptions>(directory);
         string manifest = Path.Combine(directory, ModelCatalog.ManifestFile);
         if (options.Members.Count == 0) throw new SentioException($"{manifest}: options.members is empty");
+        if (!(options.Members.Sum(m => m.Weight) > 0)) throw new SentioException($"{manifest}: the member weights must sum to more than 0");
         string root = Path.GetFullPath(directory);
         var loaded = new List<IMultiLabelClassifier>();
         try

@@ -68,21 +68,21 @@ public static class LabelGraphRefinement
             var training = refiner.FitOnScores(outOfFold.Probabilities, outOfFold.Truth, validation.Probabilities, validation.Truth, monitor);
 
             monitor.BeginStage("saving the refined run", 0);
-            var run = CreateRefinedRun(baseRun);
-            File.Copy(baseRun.Config, run.Config);
-            if (File.Exists(baseRun.SplitReport)) File.Copy(baseRun.SplitReport, run.SplitReport);
+            var run = RunDirectory.CreateNamed(baseRun.Path, "refined");
+            AtomicFile.Copy(baseRun.Config, run.Config);
+            if (File.Exists(baseRun.SplitReport)) AtomicFile.Copy(baseRun.SplitReport, run.SplitReport);
             AtomicFile.WriteText(run.Labels, string.Join('\n', labels) + "\n");
             refiner.Save(run.Model);
 
             var refinedValidation = validation with { Probabilities = refiner.Refine(validation.Probabilities) };
             var refinedTest = test with { Probabilities = refiner.Refine(test.Probabilities) };
-            var refinedThresholds = Tune(refinedValidation, thresholdOptions);
+            var refinedThresholds = thresholdOptions.Tune(refinedValidation);
             refinedThresholds.Save(run.Thresholds);
             var validationReport = RunFiles.Measure(run, "validation", refinedValidation, refinedThresholds);
             var testReport = RunFiles.Measure(run, "test", refinedTest, refinedThresholds);
 
             var outOfFoldThresholds = ThresholdSet.Load(baseRun.Thresholds, labels);
-            var baseValidationThresholds = Tune(validation, thresholdOptions);
+            var baseValidationThresholds = thresholdOptions.Tune(validation);
             var ablation = new RefinerAblation(
             [
                 Row("base (cv fold average)", "out-of-fold", validation, test, outOfFoldThresholds),
@@ -106,18 +106,4 @@ public static class LabelGraphRefinement
             MultiLabelMetrics.F1(validation.Truth, thresholds.Apply(validation.Probabilities), Average.Macro),
             MultiLabelMetrics.F1(test.Truth, thresholds.Apply(test.Probabilities), Average.Macro),
             MultiLabelMetrics.F1(test.Truth, thresholds.Apply(test.Probabilities), Average.Micro));
-
-    private static ThresholdSet Tune(SplitPredictions predictions, ThresholdOptions options) =>
-        ThresholdTuner.Tune(predictions.Probabilities, predictions.Truth, predictions.LabelNames, options.Objective).WithStrategy(options.Strategy);
-
-    private static RunDirectory CreateRefinedRun(RunDirectory baseRun)
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            string candidate = Path.Combine(baseRun.Path, attempt == 1 ? "refined" : $"refined-{attempt}");
-            if (Directory.Exists(candidate)) continue;
-            Directory.CreateDirectory(candidate);
-            return new RunDirectory(candidate);
-        }
-    }
 }

@@ -80,8 +80,8 @@ public static class RunEnsemble
             : EnsembleClassifier.Normalise(runs.Select(_ => 1.0).ToArray(), runs.Length);
 
         var run = RunDirectory.CreateUnder(outputRoot, "sentio.Ensemble");
-        File.Copy(runs[0].Config, run.Config);
-        if (File.Exists(runs[0].SplitReport)) File.Copy(runs[0].SplitReport, run.SplitReport);
+        AtomicFile.Copy(runs[0].Config, run.Config);
+        if (File.Exists(runs[0].SplitReport)) AtomicFile.Copy(runs[0].SplitReport, run.SplitReport);
         AtomicFile.WriteText(run.Labels, string.Join('\n', labels) + "\n");
         var memberFolders = new string[runs.Length];
         for (int m = 0; m < runs.Length; m++)
@@ -92,7 +92,7 @@ public static class RunEnsemble
         EnsembleClassifier.WriteManifest(run.Model, labels, memberFolders, weights);
 
         var averagedValidation = Average(validation, weights);
-        var tuned = Tune(averagedValidation, thresholds);
+        var tuned = thresholds.Tune(averagedValidation);
         tuned.Save(run.Thresholds);
         var validationReport = RunFiles.Measure(run, "validation", averagedValidation, tuned);
         var testReport = RunFiles.Measure(run, "test", Average(test, weights), tuned);
@@ -180,11 +180,8 @@ public static class RunEnsemble
     private static double Score(IReadOnlyList<SplitPredictions> validation, IReadOnlyList<double> weights, ThresholdOptions thresholds)
     {
         var averaged = Average(validation, weights);
-        return MacroF1(averaged, Tune(averaged, thresholds));
+        return MacroF1(averaged, thresholds.Tune(averaged));
     }
-
-    private static ThresholdSet Tune(SplitPredictions predictions, ThresholdOptions options) =>
-        ThresholdTuner.Tune(predictions.Probabilities, predictions.Truth, predictions.LabelNames, options.Objective).WithStrategy(options.Strategy);
 
     /// <summary>The members' parameter counts summed from their run.json; null when any member's is unknown.</summary>
     private static long? MemberParameters(IReadOnlyList<RunDirectory> runs)

@@ -32,7 +32,7 @@ internal static class RunFiles
     public static void CopyDirectory(string source, string target)
     {
         Directory.CreateDirectory(target);
-        foreach (string file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        foreach (string file in Directory.GetFiles(source)) AtomicFile.Copy(file, Path.Combine(target, Path.GetFileName(file)));
         foreach (string folder in Directory.GetDirectories(source)) CopyDirectory(folder, Path.Combine(target, Path.GetFileName(folder)));
     }
 }

@@ -38,6 +38,14 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>Copies <paramref name="source"/> to <paramref name="target"/>, which appears whole or not at all.</summary>
+    public static void Copy(string source, string target) =>
+        Write(target, stream =>
+        {
+            using var input = File.OpenRead(source);
+            input.CopyTo(stream);
+        });
+
     public static void WriteText(string path, string text) =>
         Write(path, stream => stream.Write(new UTF8Encoding(false).GetBytes(text)));
 

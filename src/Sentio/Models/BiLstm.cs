@@ -23,7 +23,7 @@ public enum BiLstmPooling
 /// 200-dimensional embedding trained from scratch, 1 layer of 2 × 128 units, dropout 0.2, 8 epochs at 4e-3)
 /// reached test macro-F1 0.469 on GoEmotions (28 labels) with per-label thresholds tuned on dev; last pooling
 /// reached 0.449. The same settings with dropout 0.4, 5 epochs at 2e-3 reached only 0.383.</summary>
-public sealed record BiLstmOptions : IValidatableOptions
+public sealed record BiLstmOptions : IValidatableOptions, IOptionsWithPaths
 {
     /// <summary>Word embedding size; must match the vector file when <see cref="Embeddings"/> is set. Default 200.</summary>
     public int EmbeddingDim { get; init; } = 200;
@@ -54,6 +54,9 @@ public sealed record BiLstmOptions : IValidatableOptions
 
     /// <summary>A GloVe / word2vec text file to initialise the embeddings from; null = random initialisation. Default null.</summary>
     public string? Embeddings { get; init; }
+
+    public object WithAbsolutePaths(string baseDirectory) =>
+        this with { Embeddings = Embeddings == null ? null : Path.GetFullPath(Embeddings, baseDirectory) };
 
     /// <summary>Keep the pretrained embeddings fixed during training (needs <see cref="Embeddings"/>). Default false.</summary>
     public bool FreezeEmbeddings { get; init; }

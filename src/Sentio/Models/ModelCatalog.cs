@@ -68,7 +68,9 @@ public static class ModelCatalog
         string path = Path.Combine(directory, ManifestFile);
         var manifest = ReadManifest(path);
         var labels = manifest["labels"]?.Deserialize<string[]>() ?? throw new SentioException($"{path}: no 'labels' field");
-        var options = manifest["options"].Deserialize<TOptions>(AtomicFile.Json) ?? throw new SentioException($"{path}: no 'options' field");
+        TOptions options;
+        try { options = manifest["options"].Deserialize<TOptions>(AtomicFile.Json) ?? throw new SentioException($"{path}: no 'options' field"); }
+        catch (JsonException e) { throw new SentioException($"{path}: invalid options: {e.Message}", e); }
         return (labels, options);
     }
 

@@ -91,7 +91,7 @@ public sealed record ScratchEncoderOptions : IValidatableOptions
 }
 
 /// <summary>The <c>model:</c> section of <c>sentio.TransformerClassifier.v1</c>.</summary>
-public sealed record TransformerClassifierOptions : IValidatableOptions
+public sealed record TransformerClassifierOptions : IValidatableOptions, IOptionsWithPaths
 {
     /// <summary>A Hugging Face folder (config.json, model.safetensors, tokenizer files) to start from: an encoder (keys with or
     /// without the <c>bert.</c> / <c>distilbert.</c> / <c>roberta.</c> prefix) or a sequence classifier, whose head is kept when
@@ -101,6 +101,12 @@ public sealed record TransformerClassifierOptions : IValidatableOptions
 
     /// <summary>Build a randomly initialised encoder instead of loading one.</summary>
     public ScratchEncoderOptions? FromScratch { get; init; }
+
+    public object WithAbsolutePaths(string baseDirectory) => this with
+    {
+        Pretrained = Pretrained == null ? null : Path.GetFullPath(Pretrained, baseDirectory),
+        FromScratch = FromScratch?.Vocab == null ? FromScratch : FromScratch with { Vocab = Path.GetFullPath(FromScratch.Vocab, baseDirectory) },
+    };
 
     /// <summary>Default fine_tune.</summary>
     public TransformerMode Mode { get; init; } = TransformerMode.FineTune;
@@ -436,9 +442,19 @@ public sealed partial class TransformerClassifier : IResumableClassifier
                 monitor.Log($"epochs {first + 1}-{end}: {(schedule[i].Layers is { } n && n < layerCount ? $"head and top {n} of {layerCount} layers" : "all layers")} train");
             var phase = Options.Training with { Epochs = end - first, Seed = Options.Training.Seed + first };
             string? checkpoints = PhaseCheckpoints($"phase-{i + 1}");
-            new NeuralTrainer(phase).Train(model.Module, trainSplit, validationSplit, monitor, checkpoints, CanResume(checkpoints), Multiplier);
+            new NeuralTrainer(phase).Train(model.Module, trainSplit, validationSplit, new EpochOffsetMonitor(monitor, first), checkpoints, CanResume(checkpoints), Multiplier);
         }
         Unfreeze(model, null);
+    }
+
+    /// <summary>Numbers a phase's epochs within the whole run (phase 2 starting at epoch 3 reports 3, 4, ...), so the
+    /// training log and its curves run on one axis.</summary>
+    private sealed class EpochOffsetMonitor(ITrainingMonitor inner, int offset) : ITrainingMonitor
+    {
+        public void BeginStage(string name, int total) => inner.BeginStage(name, total);
+        public void Advance(int steps = 1) => inner.Advance(steps);
+        public void Log(string message) => inner.Log(message);
+        public void EpochEnded(EpochSummary summary) => inner.EpochEnded(summary with { Epoch = summary.Epoch + offset });
     }
 
     private void FitHead(MultiLabelDataset train, EncodedText[] trainTexts, MultiLabelDataset? validation, EncodedText[]? validationTexts, ITrainingMonitor monitor)

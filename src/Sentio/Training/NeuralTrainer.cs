@@ -361,6 +361,15 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options)
 
     private static (TrainerState State, Dictionary<string, Tensor>? BestWeights) LoadCheckpoint(string directory, nn.Module module, AdamW optimizer, string fingerprint)
     {
+        try { return ReadCheckpoint(directory, module, optimizer, fingerprint); }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            throw new SentioException($"{directory}: damaged checkpoint ({e.Message}); delete the folder to start the run afresh", e);
+        }
+    }
+
+    private static (TrainerState State, Dictionary<string, Tensor>? BestWeights) ReadCheckpoint(string directory, nn.Module module, AdamW optimizer, string fingerprint)
+    {
         string latest = Path.Combine(directory, LatestFile);
         if (!File.Exists(latest)) throw new SentioException($"{latest}: not found; there is no checkpoint to resume from in '{directory}'");
         string name = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(latest))?.GetValueOrDefault("checkpoint")

@@ -39,12 +39,21 @@ public sealed class RunDirectory(string path)
         Directory.CreateDirectory(outputRoot);
         string shortName = architecture.Split('.').Skip(1).FirstOrDefault() ?? architecture;
         string kebab = string.Concat(shortName.Select((c, i) => char.IsUpper(c) && i > 0 && !char.IsUpper(shortName[i - 1]) ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
-        string stem = $"{DateTime.Now:yyyyMMdd-HHmmss}-{kebab}";
+        return CreateNamed(outputRoot, $"{DateTime.Now:yyyyMMdd-HHmmss}-{kebab}");
+    }
+
+    /// <summary>Creates a new, empty run directory <c>{parent}/{stem}</c>, or <c>{stem}-2</c>, <c>-3</c>... if taken.</summary>
+    public static RunDirectory CreateNamed(string parent, string stem)
+    {
+        // Claimed by renaming a fresh folder into place: the rename fails if another process took the name first.
+        string fresh = System.IO.Path.Combine(parent, $".new-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(fresh);
         for (int attempt = 1; ; attempt++)
         {
-            string candidate = System.IO.Path.Combine(outputRoot, attempt == 1 ? stem : $"{stem}-{attempt}");
+            string candidate = System.IO.Path.Combine(parent, attempt == 1 ? stem : $"{stem}-{attempt}");
             if (Directory.Exists(candidate)) continue;
-            Directory.CreateDirectory(candidate);
+            try { Directory.Move(fresh, candidate); }
+            catch (IOException) when (Directory.Exists(candidate)) { continue; }
             return new RunDirectory(candidate);
         }
     }

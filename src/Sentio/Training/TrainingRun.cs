@@ -42,7 +42,7 @@ public static class TrainingRun
     public static TrainingRunResult Execute(TrainConfig config, string configDirectory, string outputRoot, string? dataDir, ITrainingMonitor monitor)
     {
         var clock = Stopwatch.StartNew();
-        config = config with { Data = WithAbsolutePaths(config.Data, configDirectory) };
+        config = config.WithAbsolutePaths(configDirectory);
         monitor.BeginStage("loading data", 0);
         var splits = DatasetLoader.Load(config.Data, configDirectory, config.Seed, dataDir);
         var run = RunDirectory.CreateUnder(outputRoot, config.Model.Architecture);
@@ -108,29 +108,24 @@ public static class TrainingRun
     {
         var splits = LoadSplits(run, dataDir);
         using var model = ModelCatalog.Load(run.Model);
-        return TuneAndMeasure(run, model, splits, options, model.PredictProbabilities(splits.Validation.Texts));
+        var (thresholds, validation, test) = TuneAndMeasure(run, model, splits, options, model.PredictProbabilities(splits.Validation.Texts));
+        if (File.Exists(run.Summary) && JsonSerializer.Deserialize<RunSummary>(File.ReadAllText(run.Summary), AtomicFile.Json) is { } summary)
+            AtomicFile.WriteJson(run.Summary, summary with
+            {
+                ThresholdStrategy = JsonNamingPolicy.SnakeCaseLower.ConvertName(thresholds.Strategy.ToString()),
+                ValidationMacroF1 = validation.MacroAvg.F1, TestMacroF1 = test.MacroAvg.F1, TestMicroF1 = test.MicroAvg.F1,
+            });
+        return (thresholds, validation, test);
     }
 
     private static (ThresholdSet, MetricsReport, MetricsReport) TuneAndMeasure(
         RunDirectory run, IMultiLabelClassifier model, DatasetSplits splits, ThresholdOptions options, double[,] validationProbabilities)
     {
-        var thresholds = ThresholdTuner
-            .Tune(validationProbabilities, splits.Validation.LabelMatrix(), splits.LabelNames, options.Objective)
-            .WithStrategy(options.Strategy);
+        var thresholds = options.Tune(validationProbabilities, splits.Validation.LabelMatrix(), splits.LabelNames);
         thresholds.Save(run.Thresholds);
         var validation = Measure(run, "validation", splits.Validation, validationProbabilities, thresholds);
         var test = Measure(run, "test", splits.Test, model.PredictProbabilities(splits.Test.Texts), thresholds);
         return (thresholds, validation, test);
-    }
-
-    private static DataOptions WithAbsolutePaths(DataOptions data, string baseDirectory)
-    {
-        string? Absolute(string? path) => path == null ? null : Path.GetFullPath(path, baseDirectory);
-        return data with
-        {
-            Train = Absolute(data.Train), Validation = Absolute(data.Validation), Test = Absolute(data.Test),
-            LabelsFile = Absolute(data.LabelsFile),
-        };
     }
 
     private static MetricsReport Measure(RunDirectory run, string split, MultiLabelDataset data, double[,] probabilities, ThresholdSet thresholds)

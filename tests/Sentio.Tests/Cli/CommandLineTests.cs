@@ -94,6 +94,13 @@ public class CommandLineTests
         Assert.True(exit == 0, error);
         Assert.Contains("using global thresholds", output);
         Assert.Equal("global", JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "thresholds.json"))).RootElement.GetProperty("strategy").GetString());
+        var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "run.json"))).RootElement;
+        Assert.Equal("global", summary.GetProperty("threshold_strategy").GetString());
+        Assert.Equal(MacroF1(Path.Combine(run, "metrics", "test.json")), summary.GetProperty("test_macro_f1").GetDouble(), 12);
+
+        (exit, _, error) = Sentio("tune-thresholds", "--model-path", run, "--strategy", "PerLabel");
+        Assert.Equal(2, exit);
+        Assert.StartsWith("sentio: 'PerLabel' is not one of global, per_label", error);
     }
 
     [Fact]

@@ -63,6 +63,21 @@ public class TrainConfigTests
     }
 
     [Fact]
+    public void A_nested_record_problem_is_reported_once_though_parent_and_child_both_check_it()
+    {
+        var error = Assert.Throws<SentioException>(() => TrainConfig.Parse(
+            "data: { dataset: goemotions/original }\nmodel: { architecture: sentio.BiLstmClassifier.v1, training: { epochs: 0 } }", "x.yaml"));
+        Assert.StartsWith("x.yaml: invalid config (1 problem): model.training.epochs:", error.Message);
+    }
+
+    [Fact]
+    public void A_key_that_is_not_a_plain_name_is_an_error_with_its_line()
+    {
+        var error = Assert.Throws<SentioException>(() => TrainConfig.Parse("data: { dataset: goemotions/original }\n? [a]\n: 1\n", "x.yaml"));
+        Assert.Contains("line 2: keys must be plain names", error.Message);
+    }
+
+    [Fact]
     public void Unknown_architecture_lists_the_known_ones()
     {
         var error = Assert.Throws<SentioException>(() => TrainConfig.Parse("data: { dataset: goemotions/original }\nmodel: { architecture: sentio.Bogus.v1 }", "x.yaml"));

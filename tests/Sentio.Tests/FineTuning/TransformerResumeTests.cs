@@ -23,10 +23,11 @@ public class TransformerResumeTests
     private sealed class Stages : ITrainingMonitor
     {
         public List<string> Begun { get; } = [];
+        public List<int> Epochs { get; } = [];
         public void BeginStage(string name, int total) => Begun.Add(name);
         public void Advance(int steps = 1) { }
         public void Log(string message) { }
-        public void EpochEnded(EpochSummary summary) { }
+        public void EpochEnded(EpochSummary summary) => Epochs.Add(summary.Epoch);
     }
 
     [Fact]
@@ -43,7 +44,9 @@ public class TransformerResumeTests
         string[] probe = ["i am so glad", "tears and grief"];
 
         using var straight = new TransformerClassifier(options, FineTuningFixtures.Labels, seed: 5);
-        straight.Fit(data, data, SilentMonitor.Instance);
+        var straightStages = new Stages();
+        straight.Fit(data, data, straightStages);
+        Assert.Equal([1, 2, 3, 4], straightStages.Epochs); // epochs numbered across the two phases
 
         string checkpoints = TestPaths.NewTempDirectory();
         using (var stopped = new TransformerClassifier(options, FineTuningFixtures.Labels, seed: 5))

@@ -36,7 +36,7 @@ public sealed record NGramLinearOptions : IValidatableOptions
 
     public int MaxPasses { get; init; } = 100;
 
-    /// <summary>Worker threads of the label-parallel solver; 0 = all cores.</summary>
+    /// <summary>Worker threads for featurising, the label-parallel solver and prediction; 0 = all cores.</summary>
     public int Threads { get; init; }
 
     public IEnumerable<ConfigError> Validate()
@@ -91,11 +91,10 @@ public sealed class NGramLinear : IMultiLabelClassifier
     public void Fit(MultiLabelDataset train, MultiLabelDataset? validation, ITrainingMonitor monitor)
     {
         if (train.Count == 0) throw new SentioException("The training split is empty.");
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Options.Threads > 0 ? Options.Threads : Environment.ProcessorCount };
         var clock = Stopwatch.StartNew();
         monitor.BeginStage("features", 0);
         var texts = train.Texts;
-        vectorizers = Blocks().Select(block => TfidfNGramVectorizer.Fit(block, texts)).ToArray();
+        vectorizers = Blocks().Select(block => TfidfNGramVectorizer.Fit(block, texts, Workers)).ToArray();
         var features = Featurize(texts);
         monitor.Log($"features: {features.ColumnCount:N0} columns ({string.Join(" + ", vectorizers.Select(v => $"{v.Options.Analyzer} {v.FeatureCount:N0}"))}), {features.NonZeros:N0} non-zeros, {clock.Elapsed.TotalSeconds:F1} s");
 
@@ -103,7 +102,7 @@ public sealed class NGramLinear : IMultiLabelClassifier
         var fitted = new float[LabelNames.Count][];
         var passes = new int[LabelNames.Count];
         monitor.BeginStage("logistic regression", LabelNames.Count);
-        Parallel.For(0, LabelNames.Count, parallel, label =>
+        Parallel.For(0, LabelNames.Count, Workers, label =>
         {
             var positive = new bool[train.Count];
             int positives = 0;
@@ -124,7 +123,7 @@ public sealed class NGramLinear : IMultiLabelClassifier
         if (!IsFitted) throw new InvalidOperationException("Fit or load the model before predicting.");
         var features = Featurize(texts);
         var probabilities = new double[texts.Count, LabelNames.Count];
-        Parallel.For(0, texts.Count, i =>
+        Parallel.For(0, texts.Count, Workers, i =>
         {
             for (int label = 0; label < LabelNames.Count; label++)
             {
@@ -201,7 +200,9 @@ public sealed class NGramLinear : IMultiLabelClassifier
     private IEnumerable<NGramBlockOptions> Blocks() => new[] { Options.WordNgrams, Options.CharNgrams }.OfType<NGramBlockOptions>();
 
     private CsrMatrix Featurize(IReadOnlyList<string> texts) =>
-        CsrMatrix.HorizontalStack(vectorizers.Select(v => v.Transform(texts)).ToArray());
+        CsrMatrix.HorizontalStack(vectorizers.Select(v => v.Transform(texts, Workers)).ToArray(), Workers);
+
+    private ParallelOptions Workers => new() { MaxDegreeOfParallelism = Options.Threads > 0 ? Options.Threads : Environment.ProcessorCount };
 
     private (double Positive, double Negative) Costs(int positives, int count) => Options.ClassWeight switch
     {

@@ -12,7 +12,8 @@ public sealed class CsrMatrix(int[] rowStarts, int[] columns, float[] values, in
     public long NonZeros => RowStarts[^1];
 
     /// <summary>Places blocks side by side: [rows, c1] | [rows, c2] → [rows, c1 + c2]. All blocks must have the same rows.</summary>
-    public static CsrMatrix HorizontalStack(IReadOnlyList<CsrMatrix> blocks)
+    /// <param name="parallel">Bounds the worker threads; null: all cores.</param>
+    public static CsrMatrix HorizontalStack(IReadOnlyList<CsrMatrix> blocks, ParallelOptions? parallel = null)
     {
         int rows = blocks[0].Rows;
         if (blocks.Any(b => b.Rows != rows)) throw new ArgumentException("Blocks differ in row count.", nameof(blocks));
@@ -21,7 +22,7 @@ public sealed class CsrMatrix(int[] rowStarts, int[] columns, float[] values, in
             starts[r + 1] = starts[r] + blocks.Sum(b => b.RowStarts[r + 1] - b.RowStarts[r]);
         var columns = new int[starts[rows]];
         var values = new float[starts[rows]];
-        Parallel.For(0, rows, r =>
+        Parallel.For(0, rows, parallel ?? new ParallelOptions(), r =>
         {
             int at = starts[r], offset = 0;
             foreach (var block in blocks)

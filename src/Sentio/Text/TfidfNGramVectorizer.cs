@@ -67,9 +67,10 @@ public sealed partial class TfidfNGramVectorizer
     public int? ColumnOf(string term) => termIndex.TryGetValue(Hash(FnvOffset, term), out int column) ? column : null;
 
     /// <summary>Learns the vocabulary and idf weights from <paramref name="texts"/>.</summary>
-    public static TfidfNGramVectorizer Fit(NGramBlockOptions options, IReadOnlyList<string> texts)
+    /// <param name="parallel">Bounds the worker threads; null: all cores.</param>
+    public static TfidfNGramVectorizer Fit(NGramBlockOptions options, IReadOnlyList<string> texts, ParallelOptions? parallel = null)
     {
-        var counted = CountTerms(options, texts);
+        var counted = CountTerms(options, texts, parallel ?? new ParallelOptions());
         var documentFrequency = new Dictionary<ulong, int>();
         foreach (var (hashes, _) in counted)
             foreach (ulong hash in hashes)
@@ -89,12 +90,14 @@ public sealed partial class TfidfNGramVectorizer
         terms.Length == idf.Length ? new(options, terms, idf) : throw new ArgumentException("terms and idf differ in length");
 
     /// <summary>TF-IDF rows: [texts] → CSR [texts, FeatureCount], each non-empty row of unit L2 norm.</summary>
-    public CsrMatrix Transform(IReadOnlyList<string> texts)
+    /// <param name="parallel">Bounds the worker threads; null: all cores.</param>
+    public CsrMatrix Transform(IReadOnlyList<string> texts, ParallelOptions? parallel = null)
     {
-        var counted = CountTerms(Options, texts);
+        parallel ??= new ParallelOptions();
+        var counted = CountTerms(Options, texts, parallel);
         var rowColumns = new int[texts.Count][];
         var rowValues = new float[texts.Count][];
-        Parallel.For(0, texts.Count, r =>
+        Parallel.For(0, texts.Count, parallel, r =>
         {
             var (hashes, counts) = counted[r];
             var columns = new List<int>(hashes.Length);
@@ -127,10 +130,10 @@ public sealed partial class TfidfNGramVectorizer
     }
 
     /// <summary>Each text's distinct term hashes with their counts.</summary>
-    private static (ulong[] Hashes, int[] Counts)[] CountTerms(NGramBlockOptions options, IReadOnlyList<string> texts)
+    private static (ulong[] Hashes, int[] Counts)[] CountTerms(NGramBlockOptions options, IReadOnlyList<string> texts, ParallelOptions parallel)
     {
         var result = new (ulong[], int[])[texts.Count];
-        Parallel.For(0, texts.Count, () => new List<ulong>(512), (r, _, buffer) =>
+        Parallel.For(0, texts.Count, parallel, () => new List<ulong>(512), (r, _, buffer) =>
         {
             buffer.Clear();
             string text = options.Lowercase ? texts[r].ToLowerInvariant() : texts[r];

@@ -24,6 +24,16 @@ internal sealed class CsvHeader
         }
     }
 
+    /// <summary>Parses a CSV file whose first row is the header: the header, and all rows with the header at index 0.</summary>
+    /// <exception cref="SentioException">The file is missing, empty, malformed, or its header is invalid.</exception>
+    public static (CsvHeader Header, List<DelimitedRow> Rows) ReadFile(string path)
+    {
+        string fileName = Path.GetFileName(path);
+        var rows = DelimitedText.ParseCsv(DelimitedText.ReadAllText(path), fileName).ToList();
+        if (rows.Count == 0) throw new SentioException($"{fileName}: empty file (expected a header row)");
+        return (new CsvHeader(rows[0], fileName), rows);
+    }
+
     public IReadOnlyList<string> Names { get; }
     public int Line { get; }
     public int Count => Names.Count;

@@ -19,9 +19,7 @@ public static class LabelListCsvReader
         string? labelColumn = null, IReadOnlyList<string>? labelNames = null)
     {
         string fileName = Path.GetFileName(path);
-        var rows = DelimitedText.ParseCsv(DelimitedText.ReadAllText(path), fileName).ToList();
-        if (rows.Count == 0) throw new SentioException($"{fileName}: empty file (expected a header row)");
-        var header = new CsvHeader(rows[0], fileName);
+        var (header, rows) = CsvHeader.ReadFile(path);
         int textIndex = header.FindTextColumn(textColumn);
         int idIndex = header.FindIdColumn(idColumn);
         int labelIndex = labelColumn != null ? header.Require(labelColumn, "label_column") : FindLabelColumn(header, fileName);

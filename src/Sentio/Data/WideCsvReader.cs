@@ -16,9 +16,7 @@ public static class WideCsvReader
         IReadOnlyList<string>? labelColumns = null)
     {
         string fileName = Path.GetFileName(path);
-        var rows = DelimitedText.ParseCsv(DelimitedText.ReadAllText(path), fileName).ToList();
-        if (rows.Count == 0) throw new SentioException($"{fileName}: empty file (expected a header row)");
-        var header = new CsvHeader(rows[0], fileName);
+        var (header, rows) = CsvHeader.ReadFile(path);
         int textIndex = header.FindTextColumn(textColumn);
         int idIndex = header.FindIdColumn(idColumn);
         for (int r = 1; r < rows.Count; r++) header.CheckFieldCount(rows[r]);

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Sentio.Cli;
 using Sentio.Evaluation;
 
 namespace Sentio.Tests.Cli;
@@ -7,13 +6,7 @@ namespace Sentio.Tests.Cli;
 /// <summary>End-to-end runs of the <c>sentio</c> command on SemEval Track A (2.8k texts: seconds to train).</summary>
 public class CommandLineTests
 {
-    private static (int Exit, string Output, string Error) Sentio(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = SentioCommandLine.Run(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Output, string Error) Sentio(params string[] args) => CliRunner.Run(args);
 
     private static string WriteConfig(string folder, string extra = "")
     {

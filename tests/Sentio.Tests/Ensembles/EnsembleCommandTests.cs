@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Sentio.Cli;
+using Sentio.Tests.Cli;
 using Sentio.Ensembles;
 using Sentio.Evaluation;
 using Sentio.Models;
@@ -10,13 +10,7 @@ namespace Sentio.Tests.Ensembles;
 /// ensemble, and eval/predict on the run directories they write.</summary>
 public class EnsembleCommandTests
 {
-    private static (int Exit, string Output, string Error) Sentio(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = SentioCommandLine.Run(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Output, string Error) Sentio(params string[] args) => CliRunner.Run(args);
 
     private static string WriteConfig(string folder, string name, string features)
     {

@@ -1,17 +1,11 @@
-using Sentio.Cli;
+using Sentio.Tests.Cli;
 
 namespace Sentio.Tests.Reporting;
 
 /// <summary>The report, compare and analyze --plots commands, end to end on synthetic runs and SemEval.</summary>
 public class ReportCommandTests
 {
-    private static (int Exit, string Output, string Error) Sentio(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = SentioCommandLine.Run(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Output, string Error) Sentio(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void Report_writes_into_the_run_by_default()

@@ -1,7 +1,6 @@
 using System.CommandLine;
-using Sentio.Configuration;
-using Sentio.Ensembles;
 using Sentio.Models;
+using Sentio.Runs;
 
 namespace Sentio.Cli;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Sentio.Models;
+using Sentio.Runs;
 
 namespace Sentio.Cli;
 
@@ -16,7 +16,7 @@ public static class ExportCommands
         command.SetAction(parse =>
         {
             string folder = parse.GetValue(target)!;
-            TransformerClassifier.Export(parse.GetValue(modelPath)!, folder);
+            ModelExport.ToHuggingFace(parse.GetValue(modelPath)!, folder);
             output.WriteLine($"Wrote {folder}");
             return 0;
         });

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Sentio.Reporting;
-using Sentio.Training;
+using Sentio.Runs;
 
 namespace Sentio.Cli;
 
@@ -22,8 +22,7 @@ public static class ReportCommands
         command.SetAction(parse =>
         {
             string path = parse.GetValue(modelPath)!;
-            if (!RunDirectory.IsRunDirectory(path)) throw new SentioException($"{path}: not a run directory (expected model/ and config.yaml written by 'sentio train')");
-            var files = RunReport.Write(new RunDirectory(path), parse.GetValue(split)!, parse.GetValue(outputDir) ?? Path.Combine(path, "report"));
+            var files = RunReport.Write(RunDirectory.Open(path), parse.GetValue(split)!, parse.GetValue(outputDir) ?? Path.Combine(path, "report"));
             foreach (string note in files.Notes) output.WriteLine($"note: {note}");
             output.WriteLine($"Wrote {files.Html}, {files.Markdown} and {files.Images.Count} figures");
             return 0;

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.CommandLine.Help;
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Sentio.Configuration;
 using Sentio.Data;
@@ -9,7 +7,7 @@ using Sentio.Evaluation;
 using Sentio.Inference;
 using Sentio.IO;
 using Sentio.Reporting;
-using Sentio.Training;
+using Sentio.Runs;
 
 namespace Sentio.Cli;
 
@@ -91,7 +89,7 @@ public static class SentioCommandLine
             TrainingRunResult result;
             if (parse.GetValue(resume) is { } runPath)
             {
-                result = monitor.Run(m => TrainingRun.Resume(RequireRun(runPath, needsModel: false), parse.GetValue(dataDir), m));
+                result = monitor.Run(m => TrainingRun.Resume(RunDirectory.Open(runPath, needsModel: false), parse.GetValue(dataDir), m));
             }
             else
             {
@@ -113,12 +111,12 @@ public static class SentioCommandLine
     {
         var strategy = new Option<ThresholdStrategy?>("--strategy")
         {
-            Description = "Per-label thresholds or one global threshold [default: per_label]", HelpName = "per_label|global",
+            Description = "Per-label thresholds or one global threshold [default: the run config's thresholds.strategy]", HelpName = "per_label|global",
             CustomParser = r => ParseEnum<ThresholdStrategy>(r),
         };
         var objective = new Option<ThresholdObjective?>("--objective")
         {
-            Description = "What the global threshold maximises [default: macro_f1]", HelpName = "macro_f1|micro_f1",
+            Description = "What the global threshold maximises [default: the run config's thresholds.objective]", HelpName = "macro_f1|micro_f1",
             CustomParser = r => ParseEnum<ThresholdObjective>(r),
         };
         var command = new Command("tune-thresholds", "Tune decision thresholds again on the run's validation split (exact sweep); rewrites thresholds.json and metrics.")
@@ -127,9 +125,8 @@ public static class SentioCommandLine
         };
         command.SetAction(parse =>
         {
-            var run = RequireRun(parse.GetValue(modelPath)!);
-            var (thresholds, validation, test) = TrainingRun.RetuneThresholds(run,
-                new ThresholdOptions { Strategy = parse.GetValue(strategy) ?? ThresholdStrategy.PerLabel, Objective = parse.GetValue(objective) ?? ThresholdObjective.MacroF1 }, parse.GetValue(dataDir));
+            var run = RunDirectory.Open(parse.GetValue(modelPath)!);
+            var (thresholds, validation, test) = TrainingRun.RetuneThresholds(run, parse.GetValue(strategy), parse.GetValue(objective), parse.GetValue(dataDir));
             output.WriteLine($"global threshold {thresholds.GlobalThreshold:F4}; validation F1: global {thresholds.GlobalValidationF1:F4}, per-label {thresholds.PerLabelValidationF1:F4}; using {(thresholds.Strategy == ThresholdStrategy.PerLabel ? "per-label" : "global")} thresholds");
             if (thresholds.FallbackLabels.Count > 0) output.WriteLine($"labels without validation positives (use the global threshold): {string.Join(", ", thresholds.FallbackLabels)}");
             output.WriteLine($"validation macro-F1 {validation.MacroAvg.F1:F4}; test macro-F1 {test.MacroAvg.F1:F4}, micro-F1 {test.MicroAvg.F1:F4}");
@@ -153,29 +150,12 @@ public static class SentioCommandLine
         {
             string path = parse.GetValue(modelPath)!;
             using var predictor = Predictor.Load(path);
-            MultiLabelDataset dataset;
-            string source;
-            if (parse.GetValue(data) is { } file)
-            {
-                var options = RunDirectory.IsRunDirectory(path) ? TrainConfig.Load(new RunDirectory(path).Config).Data : new DataOptions();
-                dataset = DatasetLoader.ReadFile(file, options with { Format = null }, predictor.LabelNames, Directory.GetCurrentDirectory());
-                source = file;
-            }
-            else
-            {
-                var splits = TrainingRun.LoadSplits(RequireRun(path), parse.GetValue(dataDir));
-                dataset = splits.Named.First(s => s.Name == parse.GetValue(split)).Dataset;
-                source = $"{parse.GetValue(split)} split";
-            }
-            var probabilities = predictor.PredictProbabilities(dataset.Texts);
-            var report = MetricsReport.Compute(dataset.LabelMatrix(), probabilities, predictor.Thresholds, predictor.LabelNames);
-            string folder = parse.GetValue(outputDir) ?? Path.Combine(path, "eval");
-            report.Save(Path.Combine(folder, "metrics.json"));
-            AtomicFile.WriteText(Path.Combine(folder, "report.txt"), report.ToTable());
-            RunReport.Write(path, SplitPredictions.Of(dataset, probabilities), predictor.Thresholds, source, folder);
-            output.WriteLine($"{source}: {dataset.Count} texts");
-            output.WriteLine(report.ToTable());
-            output.WriteLine($"Wrote {Path.Combine(folder, "metrics.json")}, report.txt, report.html and report.md");
+            var result = EvaluationRun.Execute(path, predictor.Model, predictor.Thresholds, parse.GetValue(split)!, parse.GetValue(data),
+                parse.GetValue(outputDir), parse.GetValue(dataDir));
+            RunReport.Write(path, result.Predictions, predictor.Thresholds, result.Source, result.Folder);
+            output.WriteLine($"{result.Source}: {result.Data.Count} texts");
+            output.WriteLine(result.Report.ToTable());
+            output.WriteLine($"Wrote {Path.Combine(result.Folder, "metrics.json")}, report.txt, report.html and report.md");
             return 0;
         });
         return command;
@@ -210,20 +190,20 @@ public static class SentioCommandLine
                 var rows = DatasetLoader.ReadUnlabeled(file, parse.GetValue(textColumn), parse.GetValue(idColumn));
                 if (parse.GetValue(submission) is { } submissionFile)
                 {
-                    Sentio.Ensembles.Submission.Write(submissionFile, predictor, rows);
+                    Submission.Write(submissionFile, predictor, rows);
                     output.WriteLine($"Wrote a submission for {rows.Count} texts to {submissionFile}");
                     if (parse.GetValue(outputFile) == null) return 0;
                 }
                 predictions = predictor.Predict(rows.Select(r => r.Text).ToArray(), rows.Select(r => r.Id).ToArray());
                 if (parse.GetValue(outputFile) is { } target)
                 {
-                    WritePredictions(target, predictions, predictor.LabelNames);
+                    PredictionFiles.Write(target, predictions, predictor.LabelNames);
                     output.WriteLine($"Wrote {predictions.Count} predictions to {target}");
                     return 0;
                 }
             }
             else predictions = predictor.Predict(parse.GetValue(text)!);
-            if (parse.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(predictions.Select(p => PredictionJson(p, predictor.LabelNames)), AtomicFile.Json));
+            if (parse.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(predictions.Select(p => PredictionFiles.ToJson(p, predictor.LabelNames)), AtomicFile.Json));
             else PrintPredictions(output, predictions, predictor.LabelNames);
             return 0;
         });
@@ -267,10 +247,6 @@ public static class SentioCommandLine
         return command;
     }
 
-    private static RunDirectory RequireRun(string path, bool needsModel = true) =>
-        (needsModel ? RunDirectory.IsRunDirectory(path) : File.Exists(Path.Combine(path, "config.yaml"))) ? new RunDirectory(path)
-        : throw new SentioException($"{path}: not a run directory (expected model/ and config.yaml written by 'sentio train')");
-
     /// <summary>An enum option spelled as in configs (snake_case); anything else is a usage error, not an exception.</summary>
     private static T ParseEnum<T>(System.CommandLine.Parsing.ArgumentResult result) where T : struct, Enum
     {
@@ -280,14 +256,6 @@ public static class SentioCommandLine
         result.AddError($"'{result.Tokens[0].Value}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(YamlBinder.KeyOf))}");
         return default;
     }
-
-    private static object PredictionJson(Prediction p, IReadOnlyList<string> labels) => new
-    {
-        id = p.Id,
-        text = p.Text,
-        labels = p.Labels,
-        probabilities = labels.Select((l, j) => (l, j)).ToDictionary(x => x.l, x => Math.Round(p.Probabilities[x.j], 6)),
-    };
 
     private static void PrintPredictions(TextWriter output, IReadOnlyList<Prediction> predictions, IReadOnlyList<string> labels)
     {
@@ -299,29 +267,4 @@ public static class SentioCommandLine
             output.WriteLine("  top:    " + string.Join("  ", top.Select(x => $"{x.Label} {x.Probability:F3}")));
         }
     }
-
-    private static void WritePredictions(string path, IReadOnlyList<Prediction> predictions, IReadOnlyList<string> labels)
-    {
-        var text = new StringBuilder();
-        if (path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
-        {
-            foreach (var p in predictions) text.AppendLine(JsonSerializer.Serialize(PredictionJson(p, labels), AtomicFile.JsonLine));
-        }
-        else
-        {
-            text.AppendLine(string.Join(',', new[] { "id" }.Concat(labels.Select(l => $"{l}_probability")).Concat(labels)));
-            for (int i = 0; i < predictions.Count; i++)
-            {
-                var p = predictions[i];
-                var fields = new List<string> { Csv(p.Id ?? (i + 1).ToString(CultureInfo.InvariantCulture)) };
-                fields.AddRange(p.Probabilities.Select(x => x.ToString("0.######", CultureInfo.InvariantCulture)));
-                fields.AddRange(labels.Select(l => p.Labels.Contains(l) ? "1" : "0"));
-                text.AppendLine(string.Join(',', fields));
-            }
-        }
-        AtomicFile.WriteText(path, text.ToString());
-    }
-
-    private static string Csv(string field) =>
-        field.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
 }

@@ -70,7 +70,7 @@ public sealed partial class HubClient : IDisposable
 
     /// <summary>Downloads (or, offline, finds in the cache) config.json, the tokenizer files and the weights
     /// (model.safetensors, or model.safetensors.index.json and its shards) of <paramref name="repoId"/> at
-    /// <paramref name="revision"/>, and returns the snapshot folder, ready for <see cref="HfModelFolder.LoadClassifier"/>.</summary>
+    /// <paramref name="revision"/>, and returns the snapshot folder, ready for <c>HuggingFaceClassifier.LoadClassifier</c>.</summary>
     /// <exception cref="SentioException">Bad repo id, a network or HTTP error, a sha256 mismatch, a repository with only
     /// pytorch_model.bin, or (offline) a snapshot the cache lacks.</exception>
     public HubSnapshot Pull(string repoId, string revision = "main", CancellationToken cancellation = default)

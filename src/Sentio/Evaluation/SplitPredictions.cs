@@ -26,7 +26,7 @@ public sealed record SplitPredictions(IReadOnlyList<string> LabelNames, IReadOnl
         text.AppendLine(string.Join(',', new[] { "id" }.Concat(LabelNames.Select(l => $"{l}_true")).Concat(LabelNames.Select(l => $"{l}_probability"))));
         for (int i = 0; i < Count; i++)
         {
-            string id = Ids[i].IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + Ids[i].Replace("\"", "\"\"") + "\"" : Ids[i];
+            string id = CsvField.Quote(Ids[i]);
             text.Append(id);
             for (int j = 0; j < LabelNames.Count; j++) text.Append(Truth[i, j] ? ",1" : ",0");
             for (int j = 0; j < LabelNames.Count; j++) text.Append(',').Append(Probabilities[i, j].ToString("R", CultureInfo.InvariantCulture));

@@ -1,6 +1,7 @@
 using Sentio.Evaluation;
+using Sentio.Catalog;
 using Sentio.Models;
-using Sentio.Training;
+using Sentio.Runs;
 
 namespace Sentio.Inference;
 

@@ -147,24 +147,22 @@ public sealed class BiLstmNetwork : nn.Module<Tensor, Tensor, Tensor>
 /// <summary>A BiLSTM text classifier over a word vocabulary built from the training split, with optional
 /// pretrained word vectors, trained by <see cref="NeuralTrainer"/>. Saved as <c>model.json</c> (options,
 /// labels), <c>vocab.txt</c> and <c>weights.bin</c>.</summary>
-public sealed class BiLstmClassifier : IResumableClassifier
+public sealed class BiLstmClassifier : ITrainableClassifier
 {
     public const string ArchitectureName = "sentio.BiLstmClassifier.v1";
     private const string VocabularyFile = "vocab.txt";
     private const string WeightsFile = "weights.bin";
     private const int PredictionBatchSize = 256;
 
-    public static readonly ArchitectureInfo Info = new(ArchitectureName, typeof(BiLstmOptions),
-        (options, labels, seed) => new BiLstmClassifier((BiLstmOptions)options, labels, seed), Load);
-
     private readonly WordTokenizer tokenizer;
     private Vocabulary? vocabulary;
     private BiLstmNetwork? network;
 
-    /// <param name="seed">Seeds initialisation and training; it replaces <c>options.Training.Seed</c>.</param>
+    /// <param name="seed">Seeds initialisation and training.</param>
     public BiLstmClassifier(BiLstmOptions options, IReadOnlyList<string> labelNames, int seed)
     {
-        Options = options with { Training = options.Training with { Seed = seed } };
+        Options = options;
+        Seed = seed;
         LabelNames = labelNames;
         tokenizer = new WordTokenizer(options.Lowercase);
     }
@@ -172,23 +170,19 @@ public sealed class BiLstmClassifier : IResumableClassifier
     public string Architecture => ArchitectureName;
     public IReadOnlyList<string> LabelNames { get; }
     public BiLstmOptions Options { get; }
+    public int Seed { get; }
+    public bool WritesCheckpoints => true;
 
-    /// <summary>Where <see cref="Fit"/> writes resumable checkpoints; null = none.</summary>
-    public string? CheckpointDirectory { get; private set; }
-
-    public void UseCheckpoints(string directory) => CheckpointDirectory = directory;
-
-    public void Fit(MultiLabelDataset train, MultiLabelDataset? validation, ITrainingMonitor monitor)
+    public void Fit(MultiLabelDataset train, MultiLabelDataset? validation, FitContext context)
     {
-        if (train.Count == 0) throw new SentioException("training split: no examples to train on");
-        if (!train.LabelNames.SequenceEqual(LabelNames)) throw new SentioException("training split: its labels differ from the model's labels");
-        if (validation != null && !validation.LabelNames.SequenceEqual(LabelNames)) throw new SentioException("validation split: its labels differ from the model's labels");
+        FitArguments.Check(train, validation, LabelNames);
+        var monitor = context.Monitor;
         var trainTokens = train.Texts.Select(tokenizer.Tokenize).ToArray();
         vocabulary = Vocabulary.Build(trainTokens, Options.MinFrequency, Options.MaxVocabSize);
         monitor.Log($"vocabulary: {vocabulary.Count} tokens (min frequency {Options.MinFrequency}, max {Options.MaxVocabSize})");
 
         network?.Dispose();
-        torch.manual_seed(Options.Training.Seed);
+        torch.manual_seed(Seed);
         network = new BiLstmNetwork(vocabulary.Count, Options, LabelNames.Count);
         if (Options.Embeddings != null) LoadPretrained(Options.Embeddings, monitor);
 
@@ -198,8 +192,9 @@ public sealed class BiLstmClassifier : IResumableClassifier
         var trainSplit = new NeuralSplit(train.Count, train.LabelMatrix(), indices => Forward(net, trainIds, indices));
         var validationSplit = validation == null ? null
             : new NeuralSplit(validation.Count, validation.LabelMatrix(), indices => Forward(net, validationIds!, indices));
-        new NeuralTrainer(Options.Training).Train(network, trainSplit, validationSplit, monitor, CheckpointDirectory,
-            resume: CheckpointDirectory != null && NeuralTrainer.HasCheckpoint(CheckpointDirectory));
+        string? checkpoints = context.CheckpointDirectory;
+        new NeuralTrainer(Options.Training, Seed).Train(network, trainSplit, validationSplit, monitor, checkpoints,
+            resume: checkpoints != null && NeuralTrainer.HasCheckpoint(checkpoints), cancellation: context.Cancellation);
         network.eval();
     }
 
@@ -232,14 +227,14 @@ public sealed class BiLstmClassifier : IResumableClassifier
             using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             network.save(writer);
         });
-        ModelCatalog.WriteManifest(directory, ArchitectureName, LabelNames, Options);
+        ModelManifest.Write(directory, ArchitectureName, LabelNames, Options, Seed);
     }
 
     /// <summary>Loads a model saved by <see cref="Save"/>.</summary>
     public static BiLstmClassifier Load(string directory)
     {
-        var (labels, options) = ModelCatalog.ReadManifest<BiLstmOptions>(directory);
-        var classifier = new BiLstmClassifier(options, labels, options.Training.Seed);
+        var (labels, options, seed) = ModelManifest.Read<BiLstmOptions>(directory);
+        var classifier = new BiLstmClassifier(options, labels, seed ?? 0);
         classifier.vocabulary = Vocabulary.Load(Path.Combine(directory, VocabularyFile));
         classifier.network = new BiLstmNetwork(classifier.vocabulary.Count, options, labels.Count);
         classifier.network.load(Path.Combine(directory, WeightsFile), strict: true);

@@ -3,9 +3,9 @@ using Sentio.Training;
 
 namespace Sentio.Models;
 
-/// <summary>The one contract every Sentio model meets, in the spirit of scikit-learn's fit / predict_proba:
-/// a model is built from its options (touching no data), fitted once, asked for probabilities, saved to a
-/// folder and loaded back from it by <see cref="ModelCatalog.Load"/>.</summary>
+/// <summary>The predictor contract every loadable Sentio model meets — trained models, ensembles, the label-graph
+/// refiner, imported folders — in the spirit of scikit-learn's predict_proba: ask for probabilities, save to a folder,
+/// load back from it through the catalog.</summary>
 public interface IMultiLabelClassifier : IDisposable
 {
     /// <summary>The versioned architecture name, such as <c>sentio.NGramLinear.v1</c>, saved with the model.</summary>
@@ -14,11 +14,7 @@ public interface IMultiLabelClassifier : IDisposable
     /// <summary>Label names in output-column order.</summary>
     IReadOnlyList<string> LabelNames { get; }
 
-    /// <summary>Trains on <paramref name="train"/>. <paramref name="validation"/> serves early stopping and
-    /// best-checkpoint selection where the model has them; it is never trained on.</summary>
-    void Fit(MultiLabelDataset train, MultiLabelDataset? validation, ITrainingMonitor monitor);
-
-    /// <summary>How many learned numbers (weights, biases, embeddings) the fitted model holds; 0 before fitting.</summary>
+    /// <summary>How many learned numbers (weights, biases, embeddings) the model holds; 0 before fitting.</summary>
     long ParameterCount { get; }
 
     /// <summary>Per-label probabilities: [texts] → [texts, labels], each in [0, 1].</summary>
@@ -26,4 +22,19 @@ public interface IMultiLabelClassifier : IDisposable
 
     /// <summary>Writes everything needed to load the model into <paramref name="directory"/> (created if absent).</summary>
     void Save(string directory);
+}
+
+/// <summary>A model that a config trains: built from its options record (touching no data), then fitted once.</summary>
+public interface ITrainableClassifier : IMultiLabelClassifier
+{
+    /// <summary>Whether <see cref="Fit"/> writes resumable checkpoints into <see cref="FitContext.CheckpointDirectory"/>
+    /// (step-wise neural models); a one-pass model ignores the folder.</summary>
+    bool WritesCheckpoints { get; }
+
+    /// <summary>Trains on <paramref name="train"/>. <paramref name="validation"/> serves early stopping and best-epoch
+    /// selection where the model has them; it is never trained on.</summary>
+    /// <exception cref="SentioException">An empty training split, or splits whose labels differ from the model's.</exception>
+    /// <exception cref="OperationCanceledException"><see cref="FitContext.Cancellation"/> was cancelled; a model that writes
+    /// checkpoints leaves one to resume from.</exception>
+    void Fit(MultiLabelDataset train, MultiLabelDataset? validation, FitContext context);
 }

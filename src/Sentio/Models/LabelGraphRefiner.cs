@@ -45,12 +45,29 @@ public sealed record LabelGraphRefinerOptions : IValidatableOptions
     /// <summary>Cap on the loss weight of positives, pos_weight = min(negatives / positives, this), per label.</summary>
     public double MaxPositiveWeight { get; init; } = 10;
 
-    public int Seed { get; init; } = 13;
-
     /// <summary>Torch intra-op threads while training and refining (restored afterwards); 0 leaves torch's setting.
     /// The tensors are tiny, so extra threads mostly wait on each other: on a busy 2-core machine one thread trained
     /// 50 times faster than two.</summary>
     public int Threads { get; init; } = 1;
+
+    /// <summary>These options as the shared trainer's: constant learning rate, no warmup or clipping, early stopping and
+    /// best epoch on the validation loss.</summary>
+    public NeuralTrainingOptions TrainingOptions => new()
+    {
+        Epochs = Epochs,
+        BatchSize = BatchSize,
+        LearningRate = LearningRate,
+        WeightDecay = WeightDecay,
+        WarmupRatio = 0,
+        Schedule = LearningRateSchedule.Constant,
+        MaxGradNorm = 0,
+        PosWeight = PosWeightMode.Auto,
+        PosWeightCap = MaxPositiveWeight,
+        EarlyStoppingMetric = EarlyStoppingMetric.ValidationLoss,
+        EarlyStoppingPatience = Patience,
+        KeepBest = EarlyStoppingMetric.ValidationLoss,
+        Threads = Threads,
+    };
 
     public IEnumerable<ConfigError> Validate()
     {
@@ -160,11 +177,11 @@ public sealed class LabelGraphNetwork : nn.Module<Tensor, Tensor>
     public LabelGraphNetwork(double[,] adjacency, LabelGraphRefinerOptions options) : base(nameof(LabelGraphNetwork))
     {
         int labels = adjacency.GetLength(0);
-        this.adjacency = tensor(adjacency, dtype: float64);
-        label_embedding = new Parameter(randn(labels, options.EmbeddingSize, dtype: float64) * 0.1);
-        layer1 = nn.Linear(1 + options.EmbeddingSize, options.HiddenSize, dtype: float64);
-        layer2 = nn.Linear(options.HiddenSize, 1, dtype: float64);
-        alpha = new Parameter(tensor(options.Alpha, dtype: float64), requires_grad: options.LearnAlpha);
+        this.adjacency = tensor(adjacency, dtype: float32);
+        label_embedding = new Parameter(randn(labels, options.EmbeddingSize) * 0.1f);
+        layer1 = nn.Linear(1 + options.EmbeddingSize, options.HiddenSize);
+        layer2 = nn.Linear(options.HiddenSize, 1);
+        alpha = new Parameter(tensor((float)options.Alpha), requires_grad: options.LearnAlpha);
         register_buffer("adjacency", this.adjacency);
         RegisterComponents();
     }
@@ -172,7 +189,8 @@ public sealed class LabelGraphNetwork : nn.Module<Tensor, Tensor>
     /// <summary>The residual weight α.</summary>
     public double Alpha => alpha.ToDouble();
 
-    /// <summary>Refined logits [batch, labels] from base logits [batch, labels] (float64).</summary>
+    /// <summary>Refined logits [batch, labels] from base logits [batch, labels] (float32, as every network the shared
+    /// <see cref="NeuralTrainer"/> trains).</summary>
     public override Tensor forward(Tensor baseLogits)
     {
         using var scope = NewDisposeScope();
@@ -193,8 +211,8 @@ public sealed record RefinerTrainingSummary(int Epochs, int BestEpoch, double Be
 /// base logits instead of word embeddings). It wraps its base model: <see cref="PredictProbabilities"/> runs the base
 /// and refines its output, so a refined run loads in <c>sentio eval</c> and <c>predict</c> like any other.
 /// <para>It must be trained on out-of-fold base scores (<see cref="FitOnScores"/>, fed by a <c>sentio cv</c> run),
-/// never on scores of texts the base model was fitted on, which are over-confident; <see cref="Fit"/> therefore
-/// throws. Probabilities are turned into logits clipped to ±<see cref="LogitLimit"/>.</para>
+/// never on scores of texts the base model was fitted on, which are over-confident, so it has no text-level Fit and
+/// is assembled by <c>sentio refine</c> / <c>sentio cv --refiner</c>. Probabilities are turned into logits clipped to ±<see cref="LogitLimit"/>.</para>
 /// <para>Folder: <c>model.json</c> (options), <c>graph.json</c> (P(j|i), Â, training summary), <c>refiner.bin</c>
 /// (weights), <c>base/</c> (the base model folder).</para></summary>
 public sealed class LabelGraphRefiner : IMultiLabelClassifier
@@ -209,17 +227,13 @@ public sealed class LabelGraphRefiner : IMultiLabelClassifier
     private const string BaseFolder = "base";
     private const int PredictionBatchSize = 2048;
 
-    public static readonly ArchitectureInfo Info = new(
-        ArchitectureName, typeof(LabelGraphRefinerOptions),
-        (_, _, _) => throw new SentioException($"model.architecture: {ArchitectureName} is trained on out-of-fold scores: run 'sentio cv --refiner FILE' or 'sentio refine --run CV_RUN'"),
-        directory => Load(directory));
-
     private readonly LabelGraphNetwork network;
     private readonly double[,] conditional;
 
     /// <param name="conditional">P(j | i) from the training labels, [labels, labels] (<see cref="LabelGraph.ConditionalProbabilities"/>).</param>
     /// <param name="baseModel">The model whose probabilities are refined (owned and disposed); null refines given scores only.</param>
-    public LabelGraphRefiner(LabelGraphRefinerOptions options, IReadOnlyList<string> labelNames, double[,] conditional, IMultiLabelClassifier? baseModel)
+    /// <param name="seed">Seeds the initialisation and the training shuffles: the base run's config seed.</param>
+    public LabelGraphRefiner(LabelGraphRefinerOptions options, IReadOnlyList<string> labelNames, double[,] conditional, IMultiLabelClassifier? baseModel, int seed)
     {
         if (conditional.GetLength(0) != labelNames.Count || conditional.GetLength(1) != labelNames.Count)
             throw new ArgumentException($"conditional probabilities of shape [{conditional.GetLength(0)}, {conditional.GetLength(1)}] for {labelNames.Count} labels", nameof(conditional));
@@ -230,7 +244,8 @@ public sealed class LabelGraphRefiner : IMultiLabelClassifier
         this.conditional = conditional;
         Adjacency = LabelGraph.Normalised(LabelGraph.Reweighted(conditional, options.CooccurrenceThreshold, options.NeighbourWeight));
         Base = baseModel;
-        torch.manual_seed(options.Seed);
+        Seed = seed;
+        torch.manual_seed(seed);
         network = new LabelGraphNetwork(Adjacency, options);
         network.eval();
     }
@@ -239,6 +254,7 @@ public sealed class LabelGraphRefiner : IMultiLabelClassifier
     public IReadOnlyList<string> LabelNames { get; }
     public LabelGraphRefinerOptions Options { get; }
     public IMultiLabelClassifier? Base { get; }
+    public int Seed { get; }
 
     /// <summary>Â, [labels, labels].</summary>
     public double[,] Adjacency { get; }
@@ -260,85 +276,39 @@ public sealed class LabelGraphRefiner : IMultiLabelClassifier
 
     public RefinerTrainingSummary? Training { get; private set; }
 
-    /// <exception cref="InvalidOperationException">Always: the refiner is trained on out-of-fold scores (<see cref="FitOnScores"/>).</exception>
-    public void Fit(MultiLabelDataset train, MultiLabelDataset? validation, ITrainingMonitor monitor) =>
-        throw new InvalidOperationException("LabelGraphRefiner trains on out-of-fold base scores: call FitOnScores (sentio cv --refiner, sentio refine).");
-
-    /// <summary>Trains the GCN: AdamW on BCE-with-logits (pos_weight per label) of the refined logits, seeded shuffles,
-    /// early stopping on the validation loss (best epoch's weights kept). Every step runs in its own dispose scope.</summary>
+    /// <summary>Trains the GCN with the shared <see cref="NeuralTrainer"/>: AdamW on BCE-with-logits of the refined logits
+    /// (pos_weight auto, capped at <see cref="LabelGraphRefinerOptions.MaxPositiveWeight"/>), seeded shuffles, a constant
+    /// learning rate, early stopping on the validation loss with the lowest-loss epoch's weights kept.</summary>
     /// <param name="trainProbabilities">Out-of-fold base probabilities of the training texts, [train, labels].</param>
     /// <param name="trainTruth">[train, labels].</param>
     /// <param name="validationProbabilities">Base probabilities of the validation texts, [validation, labels].</param>
     /// <param name="validationTruth">[validation, labels].</param>
-    public RefinerTrainingSummary FitOnScores(double[,] trainProbabilities, bool[,] trainTruth, double[,] validationProbabilities, bool[,] validationTruth, ITrainingMonitor monitor) =>
-        WithThreads(() => Train(trainProbabilities, trainTruth, validationProbabilities, validationTruth, monitor));
-
-    private RefinerTrainingSummary Train(double[,] trainProbabilities, bool[,] trainTruth, double[,] validationProbabilities, bool[,] validationTruth, ITrainingMonitor monitor)
+    public RefinerTrainingSummary FitOnScores(double[,] trainProbabilities, bool[,] trainTruth, double[,] validationProbabilities, bool[,] validationTruth, FitContext context)
     {
         var clock = Stopwatch.StartNew();
-        int n = trainProbabilities.GetLength(0), labels = LabelNames.Count;
-        if (n == 0) throw new SentioException("The refiner's training scores are empty.");
+        int n = trainProbabilities.GetLength(0);
+        if (n == 0) throw new SentioException("refiner: the training scores are empty");
+        using var threads = TorchThreads.Use(Options.Threads);
         using var trainLogits = Logits(trainProbabilities);
-        using var trainTarget = Target(trainTruth);
         using var validationLogits = Logits(validationProbabilities);
-        using var validationTarget = Target(validationTruth);
-        var positiveWeights = new double[labels];
-        for (int j = 0; j < labels; j++)
-        {
-            int positives = 0;
-            for (int i = 0; i < n; i++) if (trainTruth[i, j]) positives++;
-            positiveWeights[j] = positives == 0 ? 1 : Math.Min((double)(n - positives) / positives, Options.MaxPositiveWeight);
-        }
-        using var positiveWeight = tensor(positiveWeights, dtype: float64);
-
-        torch.manual_seed(Options.Seed);
-        var random = new Random(Options.Seed);
-        using var optimizer = optim.AdamW(network.parameters(), Options.LearningRate, weight_decay: Options.WeightDecay);
-        double bestLoss = ValidationLoss(validationLogits, validationTarget, positiveWeight);
-        var best = Snapshot();
-        int bestEpoch = 0, epoch = 0;
-        monitor.BeginStage("label-graph refiner", Options.Epochs);
-        monitor.Log($"refiner: {EdgeCount} edges (τ {Options.CooccurrenceThreshold}, p {Options.NeighbourWeight}); validation loss before training {bestLoss:F5}");
-        for (epoch = 1; epoch <= Options.Epochs; epoch++)
-        {
-            var epochClock = Stopwatch.StartNew();
-            network.train();
-            var order = Enumerable.Range(0, n).OrderBy(_ => random.Next()).ToArray();
-            double lossSum = 0;
-            for (int start = 0; start < n; start += Options.BatchSize)
-            {
-                using var scope = NewDisposeScope();
-                var rows = tensor(order.AsSpan(start, Math.Min(Options.BatchSize, n - start)).ToArray(), dtype: int64);
-                var refined = network.call(trainLogits.index_select(0, rows));
-                var loss = nn.functional.binary_cross_entropy_with_logits(refined, trainTarget.index_select(0, rows), pos_weights: positiveWeight);
-                optimizer.zero_grad();
-                loss.backward();
-                optimizer.step();
-                lossSum += loss.ToDouble() * rows.shape[0];
-            }
-            double validationLoss = ValidationLoss(validationLogits, validationTarget, positiveWeight);
-            monitor.EpochEnded(new EpochSummary(epoch, lossSum / n, validationLoss, null, null, epochClock.Elapsed.TotalSeconds));
-            monitor.Advance();
-            if (validationLoss < bestLoss)
-            {
-                foreach (var tensor in best.Values) tensor.Dispose();
-                (bestLoss, bestEpoch, best) = (validationLoss, epoch, Snapshot());
-            }
-            else if (epoch - bestEpoch >= Options.Patience) break;
-        }
-        network.load_state_dict(best);
-        foreach (var tensor in best.Values) tensor.Dispose();
+        var net = network;
+        var train = new NeuralSplit(n, trainTruth, indices => net.call(trainLogits.index_select(0, Rows(indices))));
+        var validation = new NeuralSplit(validationTruth.GetLength(0), validationTruth, indices => net.call(validationLogits.index_select(0, Rows(indices))));
+        context.Monitor.Log($"refiner: {EdgeCount} edges (τ {Options.CooccurrenceThreshold}, p {Options.NeighbourWeight})");
+        var result = new NeuralTrainer(Options.TrainingOptions, Seed).Train(network, train, validation, context.Monitor, cancellation: context.Cancellation);
         network.eval();
-        Training = new RefinerTrainingSummary(Math.Min(epoch, Options.Epochs), bestEpoch, bestLoss, network.Alpha, EdgeCount, clock.Elapsed.TotalSeconds);
-        monitor.Log($"refiner: best epoch {bestEpoch}, validation loss {bestLoss:F5}, α {network.Alpha:F4}, {clock.Elapsed.TotalSeconds:F1} s");
+        Training = new RefinerTrainingSummary(result.EpochsCompleted, result.BestEpoch ?? result.EpochsCompleted, result.BestValidationLoss ?? double.NaN,
+            network.Alpha, EdgeCount, clock.Elapsed.TotalSeconds);
+        context.Monitor.Log($"refiner: best epoch {Training.BestEpoch}, validation loss {Training.BestValidationLoss:F5}, α {network.Alpha:F4}, {Training.Seconds:F1} s");
         return Training;
     }
 
-    /// <summary>Refined probabilities from base probabilities: [texts, labels] → [texts, labels].</summary>
-    public double[,] Refine(double[,] baseProbabilities) => WithThreads(() => RefineBatches(baseProbabilities));
+    private static Tensor Rows(IReadOnlyList<int> indices) => tensor(indices.Select(i => (long)i).ToArray());
 
-    private double[,] RefineBatches(double[,] baseProbabilities)
+    /// <summary>Refined probabilities from base probabilities: [texts, labels] → [texts, labels].</summary>
+    public double[,] Refine(double[,] baseProbabilities)
     {
+        using var threads = TorchThreads.Use(Options.Threads);
         int n = baseProbabilities.GetLength(0), labels = LabelNames.Count;
         if (baseProbabilities.GetLength(1) != labels) throw new ArgumentException($"{baseProbabilities.GetLength(1)} columns for {labels} labels", nameof(baseProbabilities));
         var refined = new double[n, labels];
@@ -349,7 +319,7 @@ public sealed class LabelGraphRefiner : IMultiLabelClassifier
         {
             using var scope = NewDisposeScope();
             long count = Math.Min(PredictionBatchSize, n - start);
-            double[] values = network.call(logits.narrow(0, start, count)).sigmoid().contiguous().data<double>().ToArray();
+            double[] values = network.call(logits.narrow(0, start, count)).sigmoid().to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
             for (int i = 0; i < count; i++)
                 for (int j = 0; j < labels; j++) refined[start + i, j] = values[i * labels + j];
         }
@@ -375,14 +345,15 @@ public sealed class LabelGraphRefiner : IMultiLabelClassifier
         });
         AtomicFile.WriteJson(Path.Combine(directory, GraphFile), new GraphFileContent(
             LabelNames, ToJagged(conditional), ToJagged(Adjacency), EdgeCount, Training));
-        ModelCatalog.WriteManifest(directory, ArchitectureName, LabelNames, Options);
+        ModelManifest.Write(directory, ArchitectureName, LabelNames, Options, Seed);
     }
 
     /// <summary>Loads a refiner saved by <see cref="Save"/>, with its base model.</summary>
     /// <exception cref="SentioException">A file is missing or does not match model.json.</exception>
-    public static LabelGraphRefiner Load(string directory)
+    /// <param name="loadBase">Loads the base model folder (the catalog's Load).</param>
+    public static LabelGraphRefiner Load(string directory, Func<string, IMultiLabelClassifier> loadBase)
     {
-        var (labels, options) = ModelCatalog.ReadManifest<LabelGraphRefinerOptions>(directory);
+        var (labels, options, seed) = ModelManifest.Read<LabelGraphRefinerOptions>(directory);
         string graphPath = Path.Combine(directory, GraphFile);
         if (!File.Exists(graphPath)) throw new SentioException($"{graphPath}: not found");
         var graph = JsonSerializer.Deserialize<GraphFileContent>(File.ReadAllText(graphPath), AtomicFile.Json)
@@ -394,8 +365,8 @@ public sealed class LabelGraphRefiner : IMultiLabelClassifier
             for (int j = 0; j < labels.Count; j++) conditional[i, j] = graph.Conditional[i][j];
         string weights = Path.Combine(directory, WeightsFile);
         if (!File.Exists(weights)) throw new SentioException($"{weights}: not found");
-        var baseModel = ModelCatalog.Load(Path.Combine(directory, BaseFolder));
-        var refiner = new LabelGraphRefiner(options, labels, conditional, baseModel) { Training = graph.Training };
+        var baseModel = loadBase(Path.Combine(directory, BaseFolder));
+        var refiner = new LabelGraphRefiner(options, labels, conditional, baseModel, seed ?? 0) { Training = graph.Training };
         refiner.network.load(weights, strict: true);
         refiner.network.eval();
         return refiner;
@@ -410,49 +381,20 @@ public sealed class LabelGraphRefiner : IMultiLabelClassifier
         Base?.Dispose();
     }
 
-    private T WithThreads<T>(Func<T> work)
-    {
-        if (Options.Threads == 0) return work();
-        int previous = torch.get_num_threads();
-        torch.set_num_threads(Options.Threads);
-        try { return work(); }
-        finally { torch.set_num_threads(previous); }
-    }
-
-    /// <summary>Clipped logits as a float64 tensor: [n, labels] probabilities → [n, labels].</summary>
+    /// <summary>Clipped logits as a float32 tensor: [n, labels] probabilities → [n, labels].</summary>
     private static Tensor Logits(double[,] probabilities)
     {
         double low = 1 / (1 + Math.Exp(LogitLimit)), high = 1 - low;
         int n = probabilities.GetLength(0), labels = probabilities.GetLength(1);
-        var values = new double[n * labels];
+        var values = new float[n * labels];
         for (int i = 0; i < n; i++)
             for (int j = 0; j < labels; j++)
             {
                 double p = Math.Clamp(probabilities[i, j], low, high);
-                values[i * labels + j] = Math.Log(p / (1 - p));
+                values[i * labels + j] = (float)Math.Log(p / (1 - p));
             }
-        return tensor(values, [n, labels], dtype: float64);
+        return tensor(values, [n, labels]);
     }
-
-    private static Tensor Target(bool[,] truth)
-    {
-        int n = truth.GetLength(0), labels = truth.GetLength(1);
-        var values = new double[n * labels];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < labels; j++) values[i * labels + j] = truth[i, j] ? 1 : 0;
-        return tensor(values, [n, labels], dtype: float64);
-    }
-
-    private double ValidationLoss(Tensor logits, Tensor target, Tensor positiveWeight)
-    {
-        network.eval();
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        return nn.functional.binary_cross_entropy_with_logits(network.call(logits), target, pos_weights: positiveWeight).ToDouble();
-    }
-
-    private Dictionary<string, Tensor> Snapshot() =>
-        network.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
 
     private static double[][] ToJagged(double[,] matrix) =>
         Enumerable.Range(0, matrix.GetLength(0)).Select(i => Enumerable.Range(0, matrix.GetLength(1)).Select(j => matrix[i, j]).ToArray()).ToArray();

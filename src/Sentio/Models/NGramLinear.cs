@@ -58,16 +58,11 @@ public sealed record NGramLinearOptions : IValidatableOptions
 
 /// <summary>The fast CPU baseline: sublinear TF-IDF word and character n-grams, one L2-regularised logistic
 /// regression per label (one-vs-rest), each solved exactly by <see cref="DualLogisticRegression"/>.</summary>
-public sealed class NGramLinear : IMultiLabelClassifier
+public sealed class NGramLinear : ITrainableClassifier
 {
     public const string ArchitectureName = "sentio.NGramLinear.v1";
     private const string WeightsFile = "ngram_linear.bin";
     private const int FormatVersion = 1;
-
-    public static readonly ArchitectureInfo Info = new(
-        ArchitectureName, typeof(NGramLinearOptions),
-        (options, labels, seed) => new NGramLinear((NGramLinearOptions)options, labels, seed),
-        Load);
 
     private readonly int seed;
     private TfidfNGramVectorizer[] vectorizers = [];
@@ -85,16 +80,26 @@ public sealed class NGramLinear : IMultiLabelClassifier
     public NGramLinearOptions Options { get; }
     private bool IsFitted => weights.Length > 0;
 
+    /// <summary>The solver runs in one pass: nothing to checkpoint.</summary>
+    public bool WritesCheckpoints => false;
+
     /// <summary>labels × (features + 1 bias).</summary>
     public long ParameterCount => weights.Sum(w => (long)w.Length);
 
-    public void Fit(MultiLabelDataset train, MultiLabelDataset? validation, ITrainingMonitor monitor)
+    /// <remarks>Cancellation is checked between the feature blocks and before each label's solve.</remarks>
+    public void Fit(MultiLabelDataset train, MultiLabelDataset? validation, FitContext context)
     {
-        if (train.Count == 0) throw new SentioException("The training split is empty.");
+        FitArguments.Check(train, validation, LabelNames);
+        var monitor = context.Monitor;
+        var cancellation = context.Cancellation;
         var clock = Stopwatch.StartNew();
         monitor.BeginStage("features", 0);
         var texts = train.Texts;
-        vectorizers = Blocks().Select(block => TfidfNGramVectorizer.Fit(block, texts, Workers)).ToArray();
+        vectorizers = Blocks().Select(block =>
+        {
+            cancellation.ThrowIfCancellationRequested();
+            return TfidfNGramVectorizer.Fit(block, texts, Workers);
+        }).ToArray();
         var features = Featurize(texts);
         monitor.Log($"features: {features.ColumnCount:N0} columns ({string.Join(" + ", vectorizers.Select(v => $"{v.Options.Analyzer} {v.FeatureCount:N0}"))}), {features.NonZeros:N0} non-zeros, {clock.Elapsed.TotalSeconds:F1} s");
 
@@ -102,7 +107,8 @@ public sealed class NGramLinear : IMultiLabelClassifier
         var fitted = new float[LabelNames.Count][];
         var passes = new int[LabelNames.Count];
         monitor.BeginStage("logistic regression", LabelNames.Count);
-        Parallel.For(0, LabelNames.Count, Workers, label =>
+        var workers = new ParallelOptions { MaxDegreeOfParallelism = Workers.MaxDegreeOfParallelism, CancellationToken = cancellation };
+        Parallel.For(0, LabelNames.Count, workers, label =>
         {
             var positive = new bool[train.Count];
             int positives = 0;
@@ -155,13 +161,13 @@ public sealed class NGramLinear : IMultiLabelClassifier
             writer.Write(weights[0].Length);
             foreach (var w in weights) foreach (float x in w) writer.Write(x);
         });
-        ModelCatalog.WriteManifest(directory, ArchitectureName, LabelNames, Options);
+        ModelManifest.Write(directory, ArchitectureName, LabelNames, Options, seed);
     }
 
     public static NGramLinear Load(string directory)
     {
-        var (labels, options) = ModelCatalog.ReadManifest<NGramLinearOptions>(directory);
-        var model = new NGramLinear(options, labels, seed: 0);
+        var (labels, options, seed) = ModelManifest.Read<NGramLinearOptions>(directory);
+        var model = new NGramLinear(options, labels, seed ?? 0);
         string path = Path.Combine(directory, WeightsFile);
         try
         {

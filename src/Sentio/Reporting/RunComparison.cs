@@ -5,6 +5,8 @@ using System.Text.Json.Nodes;
 using Sentio.IO;
 using Sentio.Models;
 using Sentio.Training;
+using Sentio.Catalog;
+using Sentio.Runs;
 
 namespace Sentio.Reporting;
 
@@ -46,12 +48,11 @@ public sealed record RunComparison(string Split, IReadOnlyList<ComparisonRow> Ro
     /// <summary>The same table as CSV (RFC 4180 quoting, full-precision numbers, empty cells for n/a).</summary>
     public string ToCsv()
     {
-        static string Quote(string field) => field.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
         static string R(double value) => value.ToString("R", CultureInfo.InvariantCulture);
         var csv = new StringBuilder();
         csv.AppendLine(string.Join(',', Header.Select(h => h.Replace(' ', '_').Replace("(s)", "seconds").Replace("-", "_"))));
         foreach (var r in Rows)
-            csv.AppendLine(string.Join(',', Quote(r.Run), Quote(r.Architecture), r.Parameters?.ToString(CultureInfo.InvariantCulture) ?? "",
+            csv.AppendLine(string.Join(',', CsvField.Quote(r.Run), CsvField.Quote(r.Architecture), r.Parameters?.ToString(CultureInfo.InvariantCulture) ?? "",
                 r.FitSeconds is { } s ? R(s) : "", R(r.MicroF1), R(r.MacroF1), R(r.MicroPrecision), R(r.MicroRecall), R(r.HammingLoss), R(r.SubsetAccuracy)));
         return csv.ToString();
     }
@@ -84,8 +85,7 @@ public sealed record RunComparison(string Split, IReadOnlyList<ComparisonRow> Ro
 
     private static ComparisonRow Read(string path, string split)
     {
-        if (!RunDirectory.IsRunDirectory(path)) throw new SentioException($"{path}: not a run directory (expected model/ and config.yaml written by 'sentio train')");
-        var run = new RunDirectory(path);
+        var run = RunDirectory.Open(path);
         string metricsFile = run.MetricsFile(split, "json");
         var metrics = ReadJson(metricsFile);
         double Number(params string[] keys)
@@ -97,7 +97,7 @@ public sealed record RunComparison(string Split, IReadOnlyList<ComparisonRow> Ro
             return value.Deserialize<double>(AtomicFile.Json);
         }
         JsonObject? summary = File.Exists(run.Summary) ? ReadJson(run.Summary) : null;
-        var manifest = ReadJson(Path.Combine(run.Model, ModelCatalog.ManifestFile));
+        var manifest = ReadJson(Path.Combine(run.Model, ModelManifest.FileName));
         string architecture = manifest["architecture"]?.GetValue<string>() ?? "n/a";
         return new ComparisonRow(
             Path.GetFileName(run.Path), architecture, summary?["parameters"] is JsonValue parameters && parameters.TryGetValue(out long count) ? count : null,

@@ -7,6 +7,8 @@ using Sentio.Evaluation;
 using Sentio.IO;
 using Sentio.Models;
 using Sentio.Training;
+using Sentio.Runs;
+using Sentio.Catalog;
 
 namespace Sentio.Reporting;
 
@@ -153,7 +155,7 @@ public static class RunReport
 
     private static string Architecture(string modelPath, RunDirectory? run)
     {
-        string manifest = Path.Combine(run?.Model ?? modelPath, ModelCatalog.ManifestFile);
+        string manifest = Path.Combine(run?.Model ?? modelPath, ModelManifest.FileName);
         if (!File.Exists(manifest)) return "n/a";
         try { return JsonNode.Parse(File.ReadAllText(manifest))?["architecture"]?.GetValue<string>() ?? "n/a"; }
         catch (JsonException e) { throw new SentioException($"{manifest}: invalid JSON: {e.Message}", e); }

@@ -26,17 +26,19 @@ public sealed record NeuralTrainingResult(
     int OptimizerSteps,
     int? BestEpoch,
     double? BestValidationMacroF1,
+    double? BestValidationLoss,
     bool StoppedEarly,
     IReadOnlyList<EpochSummary> History);
 
 /// <summary>The training loop shared by Sentio's neural models: a module maps a batch to logits [batch, labels];
 /// this class shuffles (seeded), batches, computes the loss, accumulates and clips gradients, steps AdamW
 /// along the warmup schedule, validates each epoch, keeps the best weights, stops early, and writes
-/// resumable checkpoints. A run resumed from a checkpoint ends with the same weights as one never stopped.</summary>
+/// resumable checkpoints. A run resumed from a checkpoint ends with the same weights as one never stopped.
+/// <paramref name="seed"/> (the config's one seed) drives the shuffles and the per-batch torch generator.</summary>
 /// <remarks>Reproducibility across resume: the shuffle of epoch e comes from (seed, e) alone, and the torch
 /// generator is reseeded from (seed, epoch, batch) before every batch, so a checkpoint needs only counters,
 /// weights and the optimizer's moments; checkpoints are taken only between optimizer steps.</remarks>
-public sealed class NeuralTrainer(NeuralTrainingOptions options)
+public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed)
 {
     private const string LatestFile = "latest.json";
 
@@ -45,14 +47,16 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options)
 
     public NeuralTrainingOptions Options { get; } = options;
 
+    public int Seed { get; } = seed;
+
     /// <summary>Trains <paramref name="module"/> in place.</summary>
     /// <param name="checkpointDirectory">Where resumable checkpoints go; null = none written.</param>
     /// <param name="resume">Continue from the latest checkpoint in <paramref name="checkpointDirectory"/>
     /// (a <see cref="SentioException"/> when there is none or it was written for other options or data).</param>
     /// <param name="learningRateMultiplier">Maps a parameter name to its learning-rate multiplier (discriminative
     /// learning rates, e.g. encoder vs head, or <see cref="LayerwiseMultiplier"/>); null = 1 everywhere.</param>
-    /// <param name="cancellation">Checked before each batch; cancelling throws <see cref="OperationCanceledException"/>
-    /// and leaves the latest checkpoint to resume from.</param>
+    /// <param name="cancellation">Checked before each optimizer step; cancelling writes a checkpoint of the state reached
+    /// (when <paramref name="checkpointDirectory"/> is given) and throws <see cref="OperationCanceledException"/>.</param>
     public NeuralTrainingResult Train(
         nn.Module module,
         NeuralSplit train,
@@ -66,7 +70,7 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options)
         if (train.Count == 0) throw new SentioException("training split: no examples to train on");
         if (validation is { Count: 0 }) throw new SentioException("validation split: no examples; give a non-empty validation split or none");
         if (resume && checkpointDirectory == null) throw new ArgumentException("resume needs a checkpoint directory", nameof(resume));
-        if (Options.Threads > 0) torch.set_num_threads(Options.Threads);
+        using var threads = TorchThreads.Use(Options.Threads);
 
         var groups = BuildParameterGroups(module, Options, learningRateMultiplier);
         var parameters = module.named_parameters().ToDictionary(p => p.name, p => p.parameter);
@@ -107,10 +111,14 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options)
                 module.train();
                 for (int batch = state.Batch; batch < batchesPerEpoch; batch++)
                 {
-                    cancellation.ThrowIfCancellationRequested();
+                    if (cancellation.IsCancellationRequested && batch % Options.GradientAccumulationSteps == 0)
+                    {
+                        if (checkpointDirectory != null) SaveCheckpoint(checkpointDirectory, module, optimizer, state, bestWeights, fingerprint);
+                        cancellation.ThrowIfCancellationRequested();
+                    }
                     using (var scope = NewDisposeScope())
                     {
-                        torch.manual_seed(StepSeed(Options.Seed, epoch, batch));
+                        torch.manual_seed(StepSeed(Seed, epoch, batch));
                         int[] indices = batches[batch];
                         var batchLoss = loss.Compute(train.Logits(indices), Targets(train.Labels, indices));
                         (Options.GradientAccumulationSteps == 1 ? batchLoss : batchLoss / Options.GradientAccumulationSteps).backward();
@@ -142,12 +150,15 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options)
                 {
                     var (validationLoss, macroF1, subsetAccuracy) = Evaluate(module, validation, loss, monitor);
                     summary = new EpochSummary(epoch + 1, trainLoss, validationLoss, macroF1, subsetAccuracy, clock.Elapsed.TotalSeconds);
-                    if (state.BestEpoch == null || macroF1 > state.BestMacroF1)
+                    double kept = Options.KeepBest == EarlyStoppingMetric.ValidationLoss ? -validationLoss : macroF1;
+                    if (state.BestEpoch == null || kept > state.BestKept)
                     {
                         DisposeAll(bestWeights);
                         bestWeights = CloneWeights(module);
                         state.BestEpoch = epoch + 1;
+                        state.BestKept = kept;
                         state.BestMacroF1 = macroF1;
+                        state.BestValidationLoss = validationLoss;
                     }
                     double watched = Options.EarlyStoppingMetric == EarlyStoppingMetric.ValidationLoss ? -validationLoss : macroF1;
                     if (state.BestWatched == null || watched > state.BestWatched + Options.EarlyStoppingMinDelta)
@@ -174,10 +185,10 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options)
             if (bestWeights != null)
             {
                 module.load_state_dict(bestWeights);
-                monitor.Log($"kept the weights of epoch {state.BestEpoch} (validation macro-F1 {state.BestMacroF1:0.0000} at threshold 0.5)");
+                monitor.Log($"kept the weights of epoch {state.BestEpoch} (validation macro-F1 {state.BestMacroF1:0.0000} at threshold 0.5, loss {state.BestValidationLoss:0.00000})");
             }
             return new NeuralTrainingResult(state.Epoch, state.OptimizerStep, state.BestEpoch, state.BestEpoch == null ? null : state.BestMacroF1,
-                state.StoppedEarly, state.History.ToArray());
+                state.BestEpoch == null ? null : state.BestValidationLoss, state.StoppedEarly, state.History.ToArray());
         }
         finally
         {
@@ -243,8 +254,8 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options)
     /// <summary>The batches of one epoch, drawn from (seed, epoch) alone so a resumed run replays them: shuffled
     /// slices, or length-bucketed batches when the split has lengths. Either way ⌈n / batch size⌉ batches.</summary>
     private int[][] EpochBatches(NeuralSplit train, int epoch) => train.Lengths == null
-        ? Permutation(train.Count, Options.Seed, epoch).Chunk(Options.BatchSize).ToArray()
-        : LengthBucketBatchSampler.Batches(train.Lengths, Options.BatchSize, LengthBucketChunkBatches, unchecked(Options.Seed * 1_000_003 + epoch)).ToArray();
+        ? Permutation(train.Count, Seed, epoch).Chunk(Options.BatchSize).ToArray()
+        : LengthBucketBatchSampler.Batches(train.Lengths, Options.BatchSize, LengthBucketChunkBatches, unchecked(Seed * 1_000_003 + epoch)).ToArray();
 
     /// <summary>Batches per length-sorted chunk: tight grouping while batch order stays well shuffled.</summary>
     private const int LengthBucketChunkBatches = 50;
@@ -311,7 +322,7 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options)
     }
 
     private string Fingerprint(NeuralSplit train) =>
-        JsonSerializer.Serialize(new { train.Count, Labels = train.Labels.GetLength(1), Options }, AtomicFile.Json);
+        JsonSerializer.Serialize(new { train.Count, Labels = train.Labels.GetLength(1), Seed, Options }, AtomicFile.Json);
 
     private static Dictionary<string, Tensor> CloneWeights(nn.Module module) =>
         module.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
@@ -332,7 +343,9 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options)
         public double EpochLossSum { get; set; }
         public int EpochLossCount { get; set; }
         public int? BestEpoch { get; set; }
+        public double BestKept { get; set; }
         public double BestMacroF1 { get; set; }
+        public double BestValidationLoss { get; set; }
         public double? BestWatched { get; set; }
         public int EpochsWithoutImprovement { get; set; }
         public bool StoppedEarly { get; set; }

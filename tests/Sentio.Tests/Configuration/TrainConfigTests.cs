@@ -1,6 +1,8 @@
 using Sentio.Configuration;
 using Sentio.Evaluation;
 using Sentio.Models;
+using Sentio.Catalog;
+using Sentio.Runs;
 
 namespace Sentio.Tests.Configuration;
 

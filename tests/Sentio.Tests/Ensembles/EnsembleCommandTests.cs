@@ -1,8 +1,9 @@
 using System.Text.Json;
 using Sentio.Tests.Cli;
-using Sentio.Ensembles;
+using Sentio.Runs;
 using Sentio.Evaluation;
 using Sentio.Models;
+using Sentio.Catalog;
 
 namespace Sentio.Tests.Ensembles;
 

@@ -1,9 +1,11 @@
 using Sentio.Configuration;
 using Sentio.Data;
-using Sentio.Ensembles;
+using Sentio.Runs;
 using Sentio.Evaluation;
 using Sentio.Models;
 using Sentio.Training;
+using Sentio.Catalog;
+using Sentio.Inference;
 
 namespace Sentio.Tests.Ensembles;
 

@@ -9,6 +9,8 @@ using Sentio.Tests.Neural;
 using Sentio.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Sentio.Runs;
+using Sentio.Catalog;
 
 namespace Sentio.Tests.FineTuning;
 
@@ -34,7 +36,7 @@ public class TransformerClassifierTests
     {
         string vocabulary = FineTuningFixtures.WriteVocabulary(TestPaths.NewTempDirectory());
         using var model = new TransformerClassifier(FineTuningFixtures.Scratch(vocabulary), FineTuningFixtures.Labels, seed);
-        model.Fit(FineTuningFixtures.Toy(), null, SilentMonitor.Instance);
+        model.Fit(FineTuningFixtures.Toy(), null, FitContext.Silent);
         // Unseen texts made of words that occur only in joy-only ("love", "joy") or only in sadness-only ("sad", "cry")
         // training texts.
         var probabilities = model.PredictProbabilities(["love joy", "sad cry"]);
@@ -56,11 +58,11 @@ public class TransformerClassifierTests
         var train = Data(Enumerable.Range(5, 12).Select(i => $"tok{i} tok{i + 20}").ToArray());
         var validation = Data("tok50", "tok51 tok52", "tok53", "tok54");
         using var model = new TransformerClassifier(options, labels, seed: 1);
-        model.Fit(train, validation, SilentMonitor.Instance);
-        // 12 training + 4 validation texts, each through the encoder once although the head trained 4 epochs.
-        Assert.Equal(16, model.TextsEncoded);
-        model.PredictProbabilities(["tok60", "tok61"]);
-        Assert.Equal(18, model.TextsEncoded);
+        var monitor = new RecordingMonitor();
+        model.Fit(train, validation, new FitContext(monitor));
+        // The training and validation texts go through the encoder once each, although the head trained 4 epochs.
+        Assert.Equal(["train features", "validation features"], monitor.Begun.Where(s => s.EndsWith("features", StringComparison.Ordinal)));
+        Assert.Equal([1, 2, 3, 4], monitor.Epochs);
 
         var stored = SafeTensors.Read(Path.Combine(folder, HfModelFolder.WeightsFile));
         foreach (var (name, parameter) in model.Transformer!.Module.named_parameters())
@@ -71,7 +73,7 @@ public class TransformerClassifierTests
     public void UnfreezeSetsRequiresGradPerLayer()
     {
         string folder = FineTuningFixtures.CheckpointWithTokenizer("bert");
-        var (model, _) = HfModelFolder.LoadClassifier(folder);
+        var (model, _) = HuggingFaceClassifier.LoadClassifier(folder);
         using var _model = model;
         string[] Trainable() => model.Module.named_parameters().Where(p => p.parameter.requires_grad)
             .Select(p => p.name.Split('.') is var parts && parts[0] == "bert" ? string.Join('.', parts.Take(parts[1] == "encoder" ? 4 : 2)) : parts[0])
@@ -128,7 +130,7 @@ public class TransformerClassifierTests
             Training = new NeuralTrainingOptions { Epochs = 2, BatchSize = 4, LearningRate = 1e-2, WarmupRatio = 0, EarlyStoppingPatience = 0, Threads = 1 },
         };
         using var model = new TransformerClassifier(options, labels, seed: 2);
-        model.Fit(train, null, SilentMonitor.Instance);
+        model.Fit(train, null, FitContext.Silent);
         var stored = SafeTensors.Read(Path.Combine(folder, HfModelFolder.WeightsFile));
         foreach (var (name, parameter) in model.Transformer!.Module.named_parameters())
         {
@@ -151,7 +153,7 @@ public class TransformerClassifierTests
             Training = FineTuningFixtures.Scratch(vocabulary).Training with { Epochs = 2 },
         };
         using var model = new TransformerClassifier(options, FineTuningFixtures.Labels, seed: 4);
-        model.Fit(FineTuningFixtures.Toy(), null, SilentMonitor.Instance);
+        model.Fit(FineTuningFixtures.Toy(), null, FitContext.Silent);
         string directory = TestPaths.NewTempDirectory();
         model.Save(directory);
         using var loaded = ModelCatalog.Load(directory);
@@ -202,7 +204,7 @@ public class TransformerClassifierTests
         string vocabulary = FineTuningFixtures.WriteVocabulary(TestPaths.NewTempDirectory());
         var options = FineTuningFixtures.Scratch(vocabulary) with { Pooling = pooling, Training = FineTuningFixtures.Scratch(vocabulary).Training with { Epochs = 2 } };
         using var model = new TransformerClassifier(options, FineTuningFixtures.Labels, seed: 5);
-        model.Fit(FineTuningFixtures.Toy(), null, SilentMonitor.Instance);
+        model.Fit(FineTuningFixtures.Toy(), null, FitContext.Silent);
         var run = new RunDirectory(TestPaths.NewTempDirectory());
         model.Save(run.Model);
 
@@ -224,7 +226,7 @@ public class TransformerClassifierTests
             Mode = TransformerMode.FeatureExtract, HeadHidden = 4, Training = FineTuningFixtures.Scratch(vocabulary).Training with { Epochs = 1 },
         };
         using var model = new TransformerClassifier(options, FineTuningFixtures.Labels, seed: 5);
-        model.Fit(FineTuningFixtures.Toy(), null, SilentMonitor.Instance);
+        model.Fit(FineTuningFixtures.Toy(), null, FitContext.Silent);
         var error = Assert.Throws<SentioException>(() => model.ExportHuggingFace(TestPaths.NewTempDirectory()));
         Assert.Contains("feature_extract", error.Message);
     }
@@ -235,7 +237,7 @@ public class TransformerClassifierTests
         Assert.False(torch.cuda.is_available()); // Sentio references the CPU libtorch package.
         string vocabulary = FineTuningFixtures.WriteVocabulary(TestPaths.NewTempDirectory());
         using var model = new TransformerClassifier(FineTuningFixtures.Scratch(vocabulary) with { Device = TransformerDevice.Cuda }, FineTuningFixtures.Labels, 1);
-        var error = Assert.Throws<SentioException>(() => model.Fit(FineTuningFixtures.Toy(), null, SilentMonitor.Instance));
+        var error = Assert.Throws<SentioException>(() => model.Fit(FineTuningFixtures.Toy(), null, FitContext.Silent));
         Assert.StartsWith("model.device: cuda, but CUDA is not available", error.Message);
     }
 

@@ -3,6 +3,7 @@ using Sentio.Data;
 using Sentio.Models;
 using Sentio.Text;
 using Sentio.Training;
+using Sentio.Catalog;
 
 namespace Sentio.Tests.LinearModel;
 
@@ -114,7 +115,7 @@ public class NGramLinearTests
     {
         var options = new NGramLinearOptions { C = 10, WordNgrams = new NGramBlockOptions { MinDocumentFrequency = 1 }, CharNgrams = null };
         using var model = new NGramLinear(options, Labels, seed: 7);
-        model.Fit(Toy(), null, SilentMonitor.Instance);
+        model.Fit(Toy(), null, FitContext.Silent);
 
         var probabilities = model.PredictProbabilities(["so happy", "so angry"]);
         Assert.True(probabilities[0, 0] > 0.5 && probabilities[0, 1] < 0.5);
@@ -136,7 +137,7 @@ public class NGramLinearTests
         double[,] Run()
         {
             using var model = new NGramLinear(new NGramLinearOptions(), Labels, seed: 3);
-            model.Fit(Toy(), null, SilentMonitor.Instance);
+            model.Fit(Toy(), null, FitContext.Silent);
             return model.PredictProbabilities(["happy day", "angry day"]);
         }
         Assert.Equal(Run(), Run());
@@ -146,7 +147,7 @@ public class NGramLinearTests
     public void Loading_a_truncated_weights_file_names_the_file()
     {
         using var model = new NGramLinear(new NGramLinearOptions(), Labels, seed: 1);
-        model.Fit(Toy(), null, SilentMonitor.Instance);
+        model.Fit(Toy(), null, FitContext.Silent);
         string folder = TestPaths.NewTempDirectory();
         model.Save(folder);
         string weights = Path.Combine(folder, "ngram_linear.bin");

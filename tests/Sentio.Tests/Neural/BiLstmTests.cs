@@ -3,6 +3,7 @@ using Sentio.Models;
 using Sentio.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Sentio.Catalog;
 
 namespace Sentio.Tests.Neural;
 
@@ -118,7 +119,7 @@ public class BiLstmTests
     {
         var data = Toy();
         using var model = new BiLstmClassifier(Small, Labels, seed: 3);
-        model.Fit(data, data, SilentMonitor.Instance);
+        model.Fit(data, data, FitContext.Silent);
         string[] texts = ["i love [NAME]", "awful awful", "", "unseen words only"];
         var before = model.PredictProbabilities(texts);
 
@@ -137,8 +138,8 @@ public class BiLstmTests
         var data = Toy();
         using var first = new BiLstmClassifier(Small, Labels, seed: 8);
         using var second = new BiLstmClassifier(Small, Labels, seed: 8);
-        first.Fit(data, null, SilentMonitor.Instance);
-        second.Fit(data, null, SilentMonitor.Instance);
+        first.Fit(data, null, FitContext.Silent);
+        second.Fit(data, null, FitContext.Silent);
         Assert.Equal(first.PredictProbabilities(["love it"]), second.PredictProbabilities(["love it"]));
     }
 
@@ -151,7 +152,7 @@ public class BiLstmTests
         var data = Toy();
         var monitor = new RecordingMonitor();
         using var model = new BiLstmClassifier(Small with { Embeddings = path, FreezeEmbeddings = true }, Labels, seed: 2);
-        model.Fit(data, null, monitor);
+        model.Fit(data, null, new FitContext(monitor));
         string directory = TestPaths.NewTempDirectory();
         model.Save(directory);
         string[] vocabulary = File.ReadAllLines(Path.Combine(directory, "vocab.txt"));
@@ -170,7 +171,7 @@ public class BiLstmTests
         string path = Path.Combine(TestPaths.NewTempDirectory(), "vectors.txt");
         File.WriteAllText(path, "love 1 2 3\n");
         using var model = new BiLstmClassifier(Small with { Embeddings = path }, Labels, seed: 2);
-        var error = Assert.Throws<SentioException>(() => model.Fit(Toy(), null, SilentMonitor.Instance));
+        var error = Assert.Throws<SentioException>(() => model.Fit(Toy(), null, FitContext.Silent));
         Assert.Equal($"model.embedding_dim: 5, but the vectors in {path} have 3 dimensions; set embedding_dim: 3", error.Message);
     }
 
@@ -178,7 +179,7 @@ public class BiLstmTests
     public void EmptyTrainingSplitIsAClearError()
     {
         using var model = new BiLstmClassifier(Small, Labels, seed: 1);
-        var error = Assert.Throws<SentioException>(() => model.Fit(new MultiLabelDataset(Labels, []), null, SilentMonitor.Instance));
+        var error = Assert.Throws<SentioException>(() => model.Fit(new MultiLabelDataset(Labels, []), null, FitContext.Silent));
         Assert.Equal("training split: no examples to train on", error.Message);
     }
 
@@ -190,12 +191,4 @@ public class BiLstmTests
         Assert.Equal(["layers", "freeze_embeddings", "training.batch_size"], errors);
     }
 
-    private sealed class RecordingMonitor : ITrainingMonitor
-    {
-        public List<string> Lines { get; } = [];
-        public void BeginStage(string name, int total) { }
-        public void Advance(int steps = 1) { }
-        public void Log(string message) => Lines.Add(message);
-        public void EpochEnded(EpochSummary summary) { }
-    }
 }

@@ -145,7 +145,7 @@ public class NeuralTrainerTests
             return model.call(tokens[tensor(indices.Select(i => (long)i).ToArray())]);
         }, lengths);
 
-        new NeuralTrainer(new NeuralTrainingOptions { Epochs = 2, BatchSize = 4, Threads = 1 }).Train(model, split, null, SilentMonitor.Instance);
+        new NeuralTrainer(new NeuralTrainingOptions { Epochs = 2, BatchSize = 4, Threads = 1 }, 13).Train(model, split, null, SilentMonitor.Instance);
 
         Assert.Equal(20, seen.Count);
         foreach (var epoch in seen.Chunk(10))
@@ -215,27 +215,27 @@ public class NeuralTrainerTests
         var options = new NeuralTrainingOptions
         {
             Epochs = 3, BatchSize = 4, LearningRate = 0.05, WarmupRatio = 0.1, GradientAccumulationSteps = accumulation,
-            CheckpointEverySteps = 2, EarlyStoppingPatience = 0, Seed = 5,
+            CheckpointEverySteps = 2, EarlyStoppingPatience = 0,
         };
         var (tokens, labels) = ToyData();
         using var _ = tokens;
 
         torch.manual_seed(1);
         using var straight = new TinyModel(2);
-        var straightResult = new NeuralTrainer(options).Train(straight, Split(straight, tokens, labels, 0, 30),
+        var straightResult = new NeuralTrainer(options, 5).Train(straight, Split(straight, tokens, labels, 0, 30),
             Split(straight, tokens, labels, 30, 10), SilentMonitor.Instance);
 
         string directory = TestPaths.NewTempDirectory();
         torch.manual_seed(1);
         using (var interrupted = new TinyModel(2))
         using (var source = new CancellationTokenSource())
-            Assert.Throws<OperationCanceledException>(() => new NeuralTrainer(options).Train(interrupted,
+            Assert.Throws<OperationCanceledException>(() => new NeuralTrainer(options, 5).Train(interrupted,
                 Split(interrupted, tokens, labels, 0, 30), Split(interrupted, tokens, labels, 30, 10),
                 new CancelAfter(13, source), directory, cancellation: source.Token));
 
         torch.manual_seed(99); // different initial weights: everything must come from the checkpoint
         using var resumed = new TinyModel(2);
-        var resumedResult = new NeuralTrainer(options).Train(resumed, Split(resumed, tokens, labels, 0, 30),
+        var resumedResult = new NeuralTrainer(options, 5).Train(resumed, Split(resumed, tokens, labels, 0, 30),
             Split(resumed, tokens, labels, 30, 10), SilentMonitor.Instance, directory, resume: true);
 
         Assert.Equal(Weights(straight), Weights(resumed));
@@ -253,8 +253,8 @@ public class NeuralTrainerTests
         using var _ = tokens;
         using var model = new TinyModel(2);
         string directory = TestPaths.NewTempDirectory();
-        new NeuralTrainer(options).Train(model, Split(model, tokens, labels, 0, 30), null, SilentMonitor.Instance, directory);
-        var error = Assert.Throws<SentioException>(() => new NeuralTrainer(options with { LearningRate = 0.1 })
+        new NeuralTrainer(options, 5).Train(model, Split(model, tokens, labels, 0, 30), null, SilentMonitor.Instance, directory);
+        var error = Assert.Throws<SentioException>(() => new NeuralTrainer(options with { LearningRate = 0.1 }, 5)
             .Train(model, Split(model, tokens, labels, 0, 30), null, SilentMonitor.Instance, directory, resume: true));
         Assert.Contains("other training options", error.Message);
     }
@@ -268,7 +268,7 @@ public class NeuralTrainerTests
         torch.manual_seed(3);
         using var model = new TinyModel(2);
         var validation = Split(model, tokens, labels, 30, 10);
-        var result = new NeuralTrainer(options).Train(model, Split(model, tokens, labels, 0, 30), validation, SilentMonitor.Instance);
+        var result = new NeuralTrainer(options, 5).Train(model, Split(model, tokens, labels, 0, 30), validation, SilentMonitor.Instance);
         var best = result.History.OrderByDescending(h => h.ValidationMacroF1).ThenBy(h => h.Epoch).First();
         Assert.Equal(best.Epoch, result.BestEpoch);
         // The module now holds that epoch's weights: macro-F1 at threshold 0.5, recomputed here, is that epoch's.

@@ -5,6 +5,7 @@ using Sentio.Models;
 using Sentio.Reporting;
 using Sentio.Text;
 using Sentio.Training;
+using Sentio.Runs;
 
 namespace Sentio.Tests.Reporting;
 
@@ -62,7 +63,7 @@ public class RunComparisonTests
         ]);
         using var model = new NGramLinear(options, labels, seed: 1);
         Assert.Equal(0, model.ParameterCount);
-        model.Fit(train, null, SilentMonitor.Instance);
+        model.Fit(train, null, FitContext.Silent);
         Assert.Equal(10, model.ParameterCount);
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Sentio.Evaluation;
 using Sentio.IO;
 using Sentio.Training;
+using Sentio.Runs;
 
 namespace Sentio.Tests.Reporting;
 

@@ -1,6 +1,7 @@
 using Sentio.Configuration;
 using Sentio.Tests.Neural;
 using Sentio.Training;
+using Sentio.Runs;
 
 namespace Sentio.Tests.Training;
 
@@ -19,26 +20,6 @@ public class ResumeTests
           training: { epochs: 3, batch_size: 128, early_stopping_patience: 0, threads: 1 }
         """;
 
-    /// <summary>Stops the run by throwing when the given stage begins, as a kill would.</summary>
-    private sealed class StopAt(string stage) : ITrainingMonitor
-    {
-        public void BeginStage(string name, int total)
-        {
-            if (name == stage) throw new OperationCanceledException("stopped");
-        }
-        public void Advance(int steps = 1) { }
-        public void Log(string message) { }
-        public void EpochEnded(EpochSummary summary) { }
-    }
-
-    private sealed class Stages : ITrainingMonitor
-    {
-        public List<string> Begun { get; } = [];
-        public void BeginStage(string name, int total) => Begun.Add(name);
-        public void Advance(int steps = 1) { }
-        public void Log(string message) { }
-        public void EpochEnded(EpochSummary summary) { }
-    }
 
     [Fact]
     public void A_run_stopped_after_an_epoch_and_resumed_equals_an_uninterrupted_run()
@@ -48,13 +29,14 @@ public class ResumeTests
 
         var straight = TrainingRun.Execute(config, root, Path.Combine(root, "straight"), TestPaths.SharedData, SilentMonitor.Instance);
 
-        Assert.Throws<OperationCanceledException>(() =>
-            TrainingRun.Execute(config, root, Path.Combine(root, "stopped"), TestPaths.SharedData, new StopAt("epoch 2/3")));
+        using (var cancel = new CancelAt("epoch 2/3"))
+            Assert.Throws<OperationCanceledException>(() =>
+                TrainingRun.Execute(config, root, Path.Combine(root, "stopped"), TestPaths.SharedData, cancel, cancel.Token));
         var stopped = new RunDirectory(Directory.GetDirectories(Path.Combine(root, "stopped")).Single());
         Assert.False(File.Exists(stopped.Summary));
         Assert.True(Directory.Exists(stopped.Checkpoints));
 
-        var stages = new Stages();
+        var stages = new RecordingMonitor();
         var resumed = TrainingRun.Resume(stopped, TestPaths.SharedData, stages);
 
         // Epoch 1 came from its checkpoint; only epochs 2 and 3 ran again.

@@ -58,14 +58,14 @@ public class CheckpointTests
     public void Exported_classifier_reimports_with_identical_outputs(string name)
     {
         using var scope = NewDisposeScope();
-        var (model, _) = HfModelFolder.LoadClassifier(ModelExactnessTests.Folder(name));
+        var (model, _) = HuggingFaceClassifier.LoadClassifier(ModelExactnessTests.Folder(name));
         using var original = model;
         model.Module.eval();
         string folder = TestPaths.NewTempDirectory();
         var tokenizer = HfModelFolder.LoadTokenizer(name == "roberta"
             ? Fixture("bpe") : Path.Combine(TestPaths.SharedModels, "all-MiniLM-L6-v2"));
-        HfModelFolder.Save(model, folder, tokenizer);
-        var (reloaded, report) = HfModelFolder.LoadClassifier(folder);
+        HuggingFaceClassifier.Save(model, folder, tokenizer);
+        var (reloaded, report) = HuggingFaceClassifier.LoadClassifier(folder);
         using var reloadedModel = reloaded;
         reloaded.Module.eval();
         Assert.Empty(report.Missing);
@@ -123,7 +123,7 @@ public class CheckpointTests
 
         // The same bare encoder under a classifier: the encoder loads, only the head stays initialised.
         File.Copy(Path.Combine(minilm, "config.json"), Path.Combine(folder, "config.json"));
-        var (classifier, classifierReport) = HfModelFolder.LoadClassifier(folder, ["joy", "anger"]);
+        var (classifier, classifierReport) = HuggingFaceClassifier.LoadClassifier(folder, ["joy", "anger"]);
         using var _ = classifier;
         Assert.Equal(["classifier.bias", "classifier.weight"], classifierReport.Missing.Order());
         foreach (var t in tensors.Values) t.Dispose();
@@ -168,7 +168,7 @@ public class CheckpointTests
         SafeTensors.Write(Path.Combine(folder, "model.safetensors"), pretraining);
         File.Copy(Path.Combine(ModelExactnessTests.Folder("bert"), "config.json"), Path.Combine(folder, "config.json"));
 
-        var (model, report) = HfModelFolder.LoadClassifier(folder);
+        var (model, report) = HuggingFaceClassifier.LoadClassifier(folder);
         using var _ = model;
         Assert.Equal(["classifier.bias", "classifier.weight"], report.Missing.Order());
         Assert.Equal(["bert.embeddings.position_ids", "cls.predictions.bias"], report.Ignored.Order());
@@ -183,19 +183,19 @@ public class CheckpointTests
         File.Copy(Path.Combine(ModelExactnessTests.Folder("bert"), "config.json"), Path.Combine(folder, "config.json"));
         SafeTensors.Write(Path.Combine(folder, "model.safetensors"),
             tensors.Where(p => p.Key.StartsWith("bert.") && !p.Key.StartsWith("bert.pooler.")).ToDictionary(p => p.Key[5..], p => p.Value));
-        var (model, report) = HfModelFolder.LoadClassifier(folder);
+        var (model, report) = HuggingFaceClassifier.LoadClassifier(folder);
         model.Dispose();
         Assert.Equal(["bert.pooler.dense.bias", "bert.pooler.dense.weight", "classifier.bias", "classifier.weight"], report.Missing.Order());
 
         SafeTensors.Write(Path.Combine(folder, "model.safetensors"), tensors.Where(p => !p.Key.StartsWith("bert.pooler.")).ToDictionary());
-        var error = Assert.Throws<SentioException>(() => HfModelFolder.LoadClassifier(folder));
+        var error = Assert.Throws<SentioException>(() => HuggingFaceClassifier.LoadClassifier(folder));
         Assert.Contains("missing 2: bert.pooler.dense.bias, bert.pooler.dense.weight", error.Message);
     }
 
     [Fact]
     public void New_labels_replace_a_classifier_checkpoint_head()
     {
-        var (model, report) = HfModelFolder.LoadClassifier(ModelExactnessTests.Folder("distilbert"), ["love", "fear", "grief", "awe", "pride"]);
+        var (model, report) = HuggingFaceClassifier.LoadClassifier(ModelExactnessTests.Folder("distilbert"), ["love", "fear", "grief", "awe", "pride"]);
         using var _ = model;
         Assert.Equal(["classifier.bias", "classifier.weight", "pre_classifier.bias", "pre_classifier.weight"], report.Missing.Order());
         Assert.Equal(report.Missing.Order(), report.Ignored.Order());
@@ -225,7 +225,7 @@ public class CheckpointTests
         string folder = TestPaths.NewTempDirectory();
         File.Copy(Path.Combine(ModelExactnessTests.Folder("bert"), "config.json"), Path.Combine(folder, "config.json"));
         File.WriteAllBytes(Path.Combine(folder, "pytorch_model.bin"), [0x80, 0x02]);
-        var error = Assert.Throws<SentioException>(() => HfModelFolder.LoadClassifier(folder));
+        var error = Assert.Throws<SentioException>(() => HuggingFaceClassifier.LoadClassifier(folder));
         Assert.Contains("pytorch_model.bin: Sentio reads only safetensors", error.Message);
         Assert.Contains("save_file(", error.Message);
         Assert.Contains("safe_serialization=True", error.Message);
@@ -247,7 +247,7 @@ public class CheckpointTests
         File.WriteAllText(Path.Combine(folder, "model.safetensors.index.json"), new JsonObject { ["metadata"] = new JsonObject(), ["weight_map"] = map }.ToJsonString());
         File.Copy(Path.Combine(ModelExactnessTests.Folder("roberta"), "config.json"), Path.Combine(folder, "config.json"));
 
-        var (model, report) = HfModelFolder.LoadClassifier(folder);
+        var (model, report) = HuggingFaceClassifier.LoadClassifier(folder);
         using var _ = model;
         Assert.Empty(report.Missing);
         Assert.Equal(all["classifier.out_proj.weight"].data<float>().ToArray(), model.Module.state_dict()["classifier.out_proj.weight"].data<float>().ToArray());

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Sentio.Checkpoints;
 using static TorchSharp.torch;
+using Sentio.Models;
 
 namespace Sentio.Tests.Transformers;
 
@@ -130,7 +131,7 @@ public class HubClientTests
         Assert.Equal(Path.Combine("..", "..", "blobs", FakeHub.Sha256(weights)), new FileInfo(Path.Combine(snapshot.Folder, "model.safetensors")).LinkTarget);
 
         using var scope = NewDisposeScope();
-        var (model, _) = HfModelFolder.LoadClassifier(snapshot.Folder);
+        var (model, _) = HuggingFaceClassifier.LoadClassifier(snapshot.Folder);
         using var _ = model;
         model.Module.eval();
         var (ids, mask, types, reference) = ModelExactnessTests.Batch("bert");
@@ -164,7 +165,7 @@ public class HubClientTests
         using var client = new HubClient(Options(hub, TestPaths.NewTempDirectory()));
         var snapshot = client.Pull("sentio/tiny-bert", FakeHub.Commit);
         Assert.Equal(["config.json", "model.safetensors.index.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"], snapshot.Files);
-        var (model, report) = HfModelFolder.LoadClassifier(snapshot.Folder);
+        var (model, report) = HuggingFaceClassifier.LoadClassifier(snapshot.Folder);
         using var _ = model;
         Assert.Empty(report.Missing);
         Assert.Equal(tensors["classifier.weight"].data<float>().ToArray(), model.Module.state_dict()["classifier.weight"].data<float>().ToArray());

@@ -45,7 +45,7 @@ public class ModelExactnessTests
     public void Outputs_match_the_reference_forward_pass(string name)
     {
         using var scope = NewDisposeScope();
-        var (model, report) = HfModelFolder.LoadClassifier(Folder(name));
+        var (model, report) = HuggingFaceClassifier.LoadClassifier(Folder(name));
         using var disposeModel = model;
         Assert.Empty(report.Missing);
         model.Module.eval();
@@ -66,7 +66,7 @@ public class ModelExactnessTests
     public void Every_parameter_is_trainable_and_receives_a_gradient(string name)
     {
         using var scope = NewDisposeScope();
-        var (model, _) = HfModelFolder.LoadClassifier(Folder(name));
+        var (model, _) = HuggingFaceClassifier.LoadClassifier(Folder(name));
         using var disposeModel = model;
         model.Module.train();
         var (ids, mask, types, _) = Batch(name);

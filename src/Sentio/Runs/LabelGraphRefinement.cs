@@ -2,13 +2,13 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Sentio.Configuration;
+using Sentio.Catalog;
 using Sentio.Evaluation;
 using Sentio.IO;
 using Sentio.Models;
 using Sentio.Training;
 
-namespace Sentio.Ensembles;
+namespace Sentio.Runs;
 
 /// <summary>One row of the refiner ablation: a model, where its thresholds were tuned, and its macro-F1 scores.</summary>
 public sealed record AblationRow(string Model, string Thresholds, double ValidationMacroF1, double TestMacroF1, double TestMicroF1);
@@ -46,10 +46,10 @@ public sealed record RefinementResult(RunDirectory Run, RefinerTrainingSummary T
 public static class LabelGraphRefinement
 {
     /// <exception cref="SentioException">The run lacks predictions/oof.csv (not a cv run) or another file.</exception>
-    public static RefinementResult Execute(string cvRunPath, LabelGraphRefinerOptions options, ITrainingMonitor monitor)
+    public static RefinementResult Execute(string cvRunPath, LabelGraphRefinerOptions options, ITrainingMonitor monitor, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
-        var baseRun = new RunDirectory(cvRunPath);
+        var baseRun = RunDirectory.Open(cvRunPath);
         string oofPath = baseRun.Predictions(CrossValidation.OutOfFoldSplit);
         if (!File.Exists(oofPath)) throw new SentioException($"{oofPath}: not found; the refiner trains on the out-of-fold predictions of a 'sentio cv' run");
         var outOfFold = SplitPredictions.Load(oofPath);
@@ -62,24 +62,23 @@ public static class LabelGraphRefinement
         var config = TrainConfig.Load(baseRun.Config);
         var thresholdOptions = config.Thresholds;
 
-        var refiner = new LabelGraphRefiner(options, labels, LabelGraph.ConditionalProbabilities(outOfFold.Truth), ModelCatalog.Load(baseRun.Model));
+        var refiner = new LabelGraphRefiner(options, labels, LabelGraph.ConditionalProbabilities(outOfFold.Truth), ModelCatalog.Load(baseRun.Model), config.Seed);
         using (refiner)
         {
-            var training = refiner.FitOnScores(outOfFold.Probabilities, outOfFold.Truth, validation.Probabilities, validation.Truth, monitor);
+            var training = refiner.FitOnScores(outOfFold.Probabilities, outOfFold.Truth, validation.Probabilities, validation.Truth,
+                new FitContext(monitor, Cancellation: cancellation));
 
             monitor.BeginStage("saving the refined run", 0);
             var run = RunDirectory.CreateNamed(baseRun.Path, "refined");
-            AtomicFile.Copy(baseRun.Config, run.Config);
-            if (File.Exists(baseRun.SplitReport)) AtomicFile.Copy(baseRun.SplitReport, run.SplitReport);
-            AtomicFile.WriteText(run.Labels, string.Join('\n', labels) + "\n");
+            RunWriter.CopyInputs(baseRun, run, labels);
             refiner.Save(run.Model);
 
             var refinedValidation = validation with { Probabilities = refiner.Refine(validation.Probabilities) };
             var refinedTest = test with { Probabilities = refiner.Refine(test.Probabilities) };
             var refinedThresholds = thresholdOptions.Tune(refinedValidation);
             refinedThresholds.Save(run.Thresholds);
-            var validationReport = RunFiles.Measure(run, "validation", refinedValidation, refinedThresholds);
-            var testReport = RunFiles.Measure(run, "test", refinedTest, refinedThresholds);
+            var validationReport = RunWriter.Measure(run, "validation", refinedValidation, refinedThresholds);
+            var testReport = RunWriter.Measure(run, "test", refinedTest, refinedThresholds);
 
             var outOfFoldThresholds = ThresholdSet.Load(baseRun.Thresholds, labels);
             var baseValidationThresholds = thresholdOptions.Tune(validation);
@@ -93,10 +92,8 @@ public static class LabelGraphRefinement
             AtomicFile.WriteText(Path.Combine(run.Path, "ablation.md"),
                 $"# Label-graph refiner ablation\n\nBase run: {baseRun.Path}\n\n{ablation.ToMarkdown()}\n" +
                 $"Graph: {training.Edges} edges (τ {options.CooccurrenceThreshold}, p {options.NeighbourWeight}); best epoch {training.BestEpoch} of {training.Epochs}; α {training.Alpha:F4}.\n");
-            AtomicFile.WriteJson(run.Summary, new RunSummary(
-                LabelGraphRefiner.ArchitectureName, refiner.ParameterCount, config.Seed, labels, RunFiles.ReadSplits(run), training.Seconds, clock.Elapsed.TotalSeconds,
-                JsonNamingPolicy.SnakeCaseLower.ConvertName(refinedThresholds.Strategy.ToString()),
-                validationReport.MacroAvg.F1, testReport.MacroAvg.F1, testReport.MicroAvg.F1, DateTimeOffset.Now));
+            RunWriter.WriteSummary(run, LabelGraphRefiner.ArchitectureName, refiner.ParameterCount, config.Seed, labels, training.Seconds,
+                clock.Elapsed.TotalSeconds, refinedThresholds, validationReport, testReport);
             return new RefinementResult(run, training, ablation, validationReport, testReport);
         }
     }

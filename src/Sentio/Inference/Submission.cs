@@ -3,7 +3,7 @@ using Sentio.Data;
 using Sentio.Inference;
 using Sentio.IO;
 
-namespace Sentio.Ensembles;
+namespace Sentio.Inference;
 
 /// <summary>A shared-task submission file: an <c>id</c> column and one 0/1 column per label, in the model's label
 /// order, e.g. SemEval-2025 Task 11 Track A's <c>id,anger,fear,joy,sadness,surprise</c>.</summary>
@@ -35,16 +35,13 @@ public static class Submission
         if (decisions.GetLength(0) != ids.Count || decisions.GetLength(1) != labelNames.Count)
             throw new ArgumentException($"decisions of shape [{decisions.GetLength(0)}, {decisions.GetLength(1)}] for {ids.Count} ids and {labelNames.Count} labels", nameof(decisions));
         var text = new StringBuilder();
-        text.AppendLine(string.Join(',', new[] { "id" }.Concat(labelNames).Select(Csv)));
+        text.AppendLine(string.Join(',', new[] { "id" }.Concat(labelNames).Select(CsvField.Quote)));
         for (int i = 0; i < ids.Count; i++)
         {
-            text.Append(Csv(ids[i]));
+            text.Append(CsvField.Quote(ids[i]));
             for (int j = 0; j < labelNames.Count; j++) text.Append(decisions[i, j] ? ",1" : ",0");
             text.AppendLine();
         }
         AtomicFile.WriteText(path, text.ToString());
     }
-
-    private static string Csv(string field) =>
-        field.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
 }

@@ -1,26 +1,11 @@
 using Sentio.Data;
+using Sentio.Catalog;
+using Sentio.Configuration;
 using Sentio.Evaluation;
 using Sentio.Models;
 using YamlDotNet.RepresentationModel;
 
-namespace Sentio.Configuration;
-
-/// <summary>How validation-tuned decision thresholds are chosen (the <c>thresholds:</c> section).</summary>
-public sealed record ThresholdOptions
-{
-    /// <summary>Which thresholds predictions use: one per label (default) or one for all.</summary>
-    public ThresholdStrategy Strategy { get; init; } = ThresholdStrategy.PerLabel;
-
-    /// <summary>What the global threshold maximises on validation data.</summary>
-    public ThresholdObjective Objective { get; init; } = ThresholdObjective.MacroF1;
-
-    /// <summary>Tunes thresholds on validation data ([samples, labels]) and puts this strategy in use.</summary>
-    public ThresholdSet Tune(double[,] probabilities, bool[,] truth, IReadOnlyList<string> labelNames) =>
-        ThresholdTuner.Tune(probabilities, truth, labelNames, Objective).WithStrategy(Strategy);
-
-    /// <summary>As <see cref="Tune(double[,], bool[,], IReadOnlyList{string})"/>, on saved split predictions.</summary>
-    public ThresholdSet Tune(SplitPredictions predictions) => Tune(predictions.Probabilities, predictions.Truth, predictions.LabelNames);
-}
+namespace Sentio.Runs;
 
 /// <summary>The <c>model:</c> section: a versioned architecture name and that architecture's options record.</summary>
 public sealed record ModelSpec(string Architecture, object Options);
@@ -133,12 +118,17 @@ public sealed record TrainConfig
         var architectureKey = new YamlScalarNode("architecture");
         if (!mapping.Children.TryGetValue(architectureKey, out var nameNode) || nameNode is not YamlScalarNode { Value: { } name })
         {
-            errors.Add(new ConfigError("model.architecture", $"missing; one of: {string.Join(", ", ModelCatalog.Names)}"));
+            errors.Add(new ConfigError("model.architecture", $"missing; one of: {string.Join(", ", ModelCatalog.TrainableNames)}"));
             return fallback;
         }
         if (!ModelCatalog.TryGet(name, out var info))
         {
-            errors.Add(new ConfigError("model.architecture", $"unknown architecture '{name}'; one of: {string.Join(", ", ModelCatalog.Names)}"));
+            errors.Add(new ConfigError("model.architecture", $"unknown architecture '{name}'; one of: {string.Join(", ", ModelCatalog.TrainableNames)}"));
+            return fallback;
+        }
+        if (info.Create == null)
+        {
+            errors.Add(new ConfigError("model.architecture", $"{name} is assembled from fitted models by {info.AssembledBy}, not trained from a config"));
             return fallback;
         }
         var options = new YamlMappingNode(mapping.Children.Where(c => !c.Key.Equals(architectureKey)));

@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Sentio.Configuration;
+using Sentio.Catalog;
 using Sentio.Data;
 using Sentio.Evaluation;
 using Sentio.IO;
 using Sentio.Models;
 using Sentio.Training;
 
-namespace Sentio.Ensembles;
+namespace Sentio.Runs;
 
 /// <summary>One fold of a cross-validation. F1 scores use the thresholds tuned on the pooled out-of-fold predictions.</summary>
 /// <param name="Fold">1-based.</param>
@@ -84,7 +84,9 @@ public static class CrossValidation
     /// <param name="outputRoot">The folder the new run directory is created in.</param>
     /// <param name="dataDir">A local folder holding the built-in datasets (<c>--data-dir</c>), if given.</param>
     /// <exception cref="SentioException">Invalid data, or fewer training examples than folds.</exception>
-    public static CrossValidationResult Execute(TrainConfig config, int folds, string configDirectory, string outputRoot, string? dataDir, ITrainingMonitor monitor)
+    /// <param name="cancellation">Stops the fold being fitted.</param>
+    public static CrossValidationResult Execute(TrainConfig config, int folds, string configDirectory, string outputRoot, string? dataDir, ITrainingMonitor monitor,
+        CancellationToken cancellation = default)
     {
         if (folds < 2) throw new SentioException($"--folds: expected an integer >= 2, got {folds}");
         var clock = Stopwatch.StartNew();
@@ -98,9 +100,7 @@ public static class CrossValidation
         var run = RunDirectory.CreateUnder(outputRoot, $"sentio.Cv{folds}{shortName}");
         monitor.Log($"run directory: {run.Path}");
         foreach (var line in splits.Report.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)) monitor.Log(line);
-        AtomicFile.WriteText(run.Config, config.ToYaml());
-        AtomicFile.WriteText(run.Labels, string.Join('\n', labels) + "\n");
-        AtomicFile.WriteJson(run.SplitReport, splits.Report);
+        RunWriter.WriteInputs(run, config.ToYaml(), labels, splits.Report);
 
         var outOfFold = new double[splits.Train.Count, labels.Count];
         var validationSum = new double[splits.Validation.Count, labels.Count];
@@ -115,7 +115,7 @@ public static class CrossValidation
             monitor.Log($"fold {fold + 1}/{folds}: fitting on {trainIndices.Length:N0} texts, predicting {heldOut.Length:N0}");
             using var model = ModelCatalog.Create(config.Model.Architecture, config.Model.Options, labels, config.Seed);
             var fitClock = Stopwatch.StartNew();
-            model.Fit(splits.Train.Subset(trainIndices), splits.Validation, monitor);
+            model.Fit(splits.Train.Subset(trainIndices), splits.Validation, new FitContext(monitor, Cancellation: cancellation));
             fitSeconds[fold] = fitClock.Elapsed.TotalSeconds;
             parameters += model.ParameterCount;
             memberFolders[fold] = Path.Combine(EnsembleClassifier.MembersFolder, $"fold-{fold + 1}");
@@ -135,9 +135,9 @@ public static class CrossValidation
         var trainTruth = splits.Train.LabelMatrix();
         var thresholds = config.Thresholds.Tune(outOfFold, trainTruth, labels);
         thresholds.Save(run.Thresholds);
-        var pooled = RunFiles.Measure(run, OutOfFoldSplit, splits.Train, outOfFold, thresholds);
-        var validation = RunFiles.Measure(run, "validation", splits.Validation, validationSum, thresholds);
-        var test = RunFiles.Measure(run, "test", splits.Test, testSum, thresholds);
+        var pooled = RunWriter.Measure(run, OutOfFoldSplit, splits.Train, outOfFold, thresholds);
+        var validation = RunWriter.Measure(run, "validation", splits.Validation, validationSum, thresholds);
+        var test = RunWriter.Measure(run, "test", splits.Test, testSum, thresholds);
 
         var testTruth = splits.Test.LabelMatrix();
         var perFold = new FoldResult[folds];
@@ -159,10 +159,8 @@ public static class CrossValidation
             clock.Elapsed.TotalSeconds);
         AtomicFile.WriteJson(Path.Combine(run.Path, SummaryFile), summary);
         monitor.Log($"held-out macro-F1 {summary.HeldOutMacroF1}, pooled out-of-fold {summary.PooledOutOfFoldMacroF1:F4}; fold-average test macro-F1 {test.MacroAvg.F1:F4} (single fold models {summary.FoldModelTestMacroF1})");
-        AtomicFile.WriteJson(run.Summary, new RunSummary(
-            EnsembleClassifier.ArchitectureName, parameters, config.Seed, labels, splits.Report.Splits, fitSeconds.Sum(), clock.Elapsed.TotalSeconds,
-            JsonNamingPolicy.SnakeCaseLower.ConvertName(thresholds.Strategy.ToString()),
-            validation.MacroAvg.F1, test.MacroAvg.F1, test.MicroAvg.F1, DateTimeOffset.Now));
+        RunWriter.WriteSummary(run, EnsembleClassifier.ArchitectureName, parameters, config.Seed, labels, fitSeconds.Sum(), clock.Elapsed.TotalSeconds,
+            thresholds, validation, test);
         return new CrossValidationResult(run, thresholds, summary, pooled, validation, test);
     }
 

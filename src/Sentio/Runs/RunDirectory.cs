@@ -1,4 +1,4 @@
-namespace Sentio.Training;
+namespace Sentio.Runs;
 
 /// <summary>The layout of a run directory, which <c>sentio train</c> writes and every other command reads:
 /// <code>
@@ -31,6 +31,16 @@ public sealed class RunDirectory(string path)
 
     /// <summary>Whether <paramref name="path"/> looks like a run directory (has a model/ folder).</summary>
     public static bool IsRunDirectory(string path) => Directory.Exists(System.IO.Path.Combine(path, "model"));
+
+    /// <summary>Opens an existing run directory: one with model/ and config.yaml, or (<paramref name="needsModel"/> false,
+    /// for resuming) config.yaml alone.</summary>
+    /// <exception cref="SentioException">The path is not such a run directory.</exception>
+    public static RunDirectory Open(string path, bool needsModel = true)
+    {
+        bool hasConfig = File.Exists(System.IO.Path.Combine(path, "config.yaml"));
+        if (hasConfig && (!needsModel || IsRunDirectory(path))) return new RunDirectory(path);
+        throw new SentioException($"{path}: not a run directory (expected {(needsModel ? "model/ and " : "")}config.yaml, written by 'sentio train', 'cv' or 'ensemble')");
+    }
 
     /// <summary>Creates a new, empty run directory under <paramref name="outputRoot"/> named by the current
     /// time and architecture (<c>20261124-081500-ngram-linear</c>), adding a counter if the name is taken.</summary>

@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Sentio.Configuration;
+using Sentio.Data;
+using Sentio.Models;
 using Sentio.Evaluation;
 using Sentio.IO;
 using Sentio.Training;
 
-namespace Sentio.Ensembles;
+namespace Sentio.Runs;
 
 /// <summary>How <see cref="RunEnsemble"/> weights its members.</summary>
 public enum EnsembleWeighting
@@ -60,11 +61,7 @@ public static class RunEnsemble
     {
         var clock = Stopwatch.StartNew();
         if (runPaths.Count < 2) throw new SentioException($"--runs: an ensemble needs at least two runs, got {runPaths.Count}");
-        var runs = runPaths.Select(path =>
-        {
-            if (!RunDirectory.IsRunDirectory(path)) throw new SentioException($"{path}: not a run directory (expected model/, written by 'sentio train', 'cv' or 'ensemble')");
-            return new RunDirectory(path);
-        }).ToArray();
+        var runs = runPaths.Select(path => RunDirectory.Open(path)).ToArray();
         var validation = runs.Select(r => LoadPredictions(r, "validation")).ToArray();
         var test = runs.Select(r => LoadPredictions(r, "test")).ToArray();
         CheckAligned(validation, runs.Select(r => r.Predictions("validation")).ToArray());
@@ -80,22 +77,20 @@ public static class RunEnsemble
             : EnsembleClassifier.Normalise(runs.Select(_ => 1.0).ToArray(), runs.Length);
 
         var run = RunDirectory.CreateUnder(outputRoot, "sentio.Ensemble");
-        AtomicFile.Copy(runs[0].Config, run.Config);
-        if (File.Exists(runs[0].SplitReport)) AtomicFile.Copy(runs[0].SplitReport, run.SplitReport);
-        AtomicFile.WriteText(run.Labels, string.Join('\n', labels) + "\n");
+        RunWriter.CopyInputs(runs[0], run, labels);
         var memberFolders = new string[runs.Length];
         for (int m = 0; m < runs.Length; m++)
         {
             memberFolders[m] = Path.Combine(EnsembleClassifier.MembersFolder, $"{m + 1}-{Path.GetFileName(runs[m].Path)}");
-            RunFiles.CopyDirectory(runs[m].Model, Path.Combine(run.Model, memberFolders[m]));
+            RunWriter.CopyDirectory(runs[m].Model, Path.Combine(run.Model, memberFolders[m]));
         }
         EnsembleClassifier.WriteManifest(run.Model, labels, memberFolders, weights);
 
         var averagedValidation = Average(validation, weights);
         var tuned = thresholds.Tune(averagedValidation);
         tuned.Save(run.Thresholds);
-        var validationReport = RunFiles.Measure(run, "validation", averagedValidation, tuned);
-        var testReport = RunFiles.Measure(run, "test", Average(test, weights), tuned);
+        var validationReport = RunWriter.Measure(run, "validation", averagedValidation, tuned);
+        var testReport = RunWriter.Measure(run, "test", Average(test, weights), tuned);
 
         var members = new EnsembleMemberRun[runs.Length];
         for (int m = 0; m < runs.Length; m++)
@@ -107,10 +102,8 @@ public static class RunEnsemble
         AtomicFile.WriteJson(Path.Combine(run.Path, SummaryFile), new EnsembleSummary(
             JsonNamingPolicy.SnakeCaseLower.ConvertName(weighting.ToString()), members,
             validationReport.MacroAvg.F1, testReport.MacroAvg.F1, testReport.MicroAvg.F1));
-        AtomicFile.WriteJson(run.Summary, new RunSummary(
-            EnsembleClassifier.ArchitectureName, MemberParameters(runs), firstConfig.Seed, labels, RunFiles.ReadSplits(run), 0, clock.Elapsed.TotalSeconds,
-            JsonNamingPolicy.SnakeCaseLower.ConvertName(tuned.Strategy.ToString()),
-            validationReport.MacroAvg.F1, testReport.MacroAvg.F1, testReport.MicroAvg.F1, DateTimeOffset.Now));
+        RunWriter.WriteSummary(run, EnsembleClassifier.ArchitectureName, MemberParameters(runs), firstConfig.Seed, labels, 0, clock.Elapsed.TotalSeconds,
+            tuned, validationReport, testReport);
         return new RunEnsembleResult(run, runs.Select(r => r.Path).ToArray(), weights, members.Select(m => m.TestMacroF1).ToArray(), tuned, validationReport, testReport);
     }
 

@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Sentio.Configuration;
+using Sentio.Catalog;
 using Sentio.Data;
 using Sentio.Evaluation;
 using Sentio.IO;
 using Sentio.Models;
+using Sentio.Training;
 
-namespace Sentio.Training;
+namespace Sentio.Runs;
 
 /// <summary>What <see cref="TrainingRun.Execute"/> produced.</summary>
 public sealed record TrainingRunResult(
@@ -16,22 +17,6 @@ public sealed record TrainingRunResult(
     MetricsReport Test,
     double FitSeconds);
 
-/// <summary>The summary saved as <c>run.json</c>.</summary>
-/// <param name="Parameters">Learned numbers in the model (<see cref="IMultiLabelClassifier.ParameterCount"/>); null when unknown.</param>
-public sealed record RunSummary(
-    string Architecture,
-    long? Parameters,
-    int Seed,
-    IReadOnlyList<string> Labels,
-    IReadOnlyList<SplitInfo> Splits,
-    double FitSeconds,
-    double TotalSeconds,
-    string ThresholdStrategy,
-    double ValidationMacroF1,
-    double TestMacroF1,
-    double TestMicroF1,
-    DateTimeOffset Finished);
-
 /// <summary>The whole of <c>sentio train</c>: load the splits, fit the configured model, tune thresholds on
 /// validation, measure validation and test, and save everything as a run directory.</summary>
 public static class TrainingRun
@@ -39,17 +24,18 @@ public static class TrainingRun
     /// <param name="configDirectory">The folder relative data paths resolve against (the config file's).</param>
     /// <param name="outputRoot">The folder the new run directory is created in.</param>
     /// <param name="dataDir">A local folder holding the built-in datasets (<c>--data-dir</c>), if given.</param>
-    public static TrainingRunResult Execute(TrainConfig config, string configDirectory, string outputRoot, string? dataDir, ITrainingMonitor monitor)
+    /// <param name="cancellation">Stops the fit (see <see cref="ITrainableClassifier.Fit"/>); a neural run stopped so resumes
+    /// with <see cref="Resume"/>.</param>
+    public static TrainingRunResult Execute(TrainConfig config, string configDirectory, string outputRoot, string? dataDir, ITrainingMonitor monitor,
+        CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
         config = config.WithAbsolutePaths(configDirectory);
         monitor.BeginStage("loading data", 0);
         var splits = DatasetLoader.Load(config.Data, configDirectory, config.Seed, dataDir);
         var run = RunDirectory.CreateUnder(outputRoot, config.Model.Architecture);
-        AtomicFile.WriteText(run.Config, config.ToYaml());
-        AtomicFile.WriteText(run.Labels, string.Join('\n', splits.LabelNames) + "\n");
-        AtomicFile.WriteJson(run.SplitReport, splits.Report);
-        return FitAndMeasure(run, config, splits, resuming: false, clock, monitor);
+        RunWriter.WriteInputs(run, config.ToYaml(), splits.LabelNames, splits.Report);
+        return FitAndMeasure(run, config, splits, resuming: false, clock, monitor, cancellation);
     }
 
     /// <summary>Continues a run that was stopped before it finished (<c>sentio train --resume RUN</c>): reloads
@@ -57,7 +43,7 @@ public static class TrainingRun
     /// then tunes and measures as <see cref="Execute"/> does. With the same seed the result equals an
     /// uninterrupted run's.</summary>
     /// <exception cref="SentioException">The run is complete already, or its model trains in one pass and has no checkpoints.</exception>
-    public static TrainingRunResult Resume(RunDirectory run, string? dataDir, ITrainingMonitor monitor)
+    public static TrainingRunResult Resume(RunDirectory run, string? dataDir, ITrainingMonitor monitor, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
         if (File.Exists(run.Summary)) throw new SentioException($"{run.Path}: the run is complete (run.json exists); nothing to resume");
@@ -65,20 +51,21 @@ public static class TrainingRun
         var config = TrainConfig.Load(run.Config);
         monitor.BeginStage("loading data", 0);
         var splits = DatasetLoader.Load(config.Data, run.Path, config.Seed, dataDir);
-        return FitAndMeasure(run, config, splits, resuming: true, clock, monitor);
+        return FitAndMeasure(run, config, splits, resuming: true, clock, monitor, cancellation);
     }
 
-    private static TrainingRunResult FitAndMeasure(RunDirectory run, TrainConfig config, DatasetSplits splits, bool resuming, Stopwatch clock, ITrainingMonitor monitor)
+    private static TrainingRunResult FitAndMeasure(RunDirectory run, TrainConfig config, DatasetSplits splits, bool resuming, Stopwatch clock,
+        ITrainingMonitor monitor, CancellationToken cancellation)
     {
         using var logged = new RunLogMonitor(run, monitor);
         logged.Log($"{(resuming ? "resuming" : "run directory:")} {run.Path}");
         foreach (var line in splits.Report.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)) logged.Log(line);
 
         using var model = ModelCatalog.Create(config.Model.Architecture, config.Model.Options, splits.LabelNames, config.Seed);
-        if (model is IResumableClassifier resumable) resumable.UseCheckpoints(run.Checkpoints);
-        else if (resuming) throw new SentioException($"{run.Path}: {config.Model.Architecture} trains in one pass and writes no checkpoints; train it again instead");
+        if (resuming && !model.WritesCheckpoints)
+            throw new SentioException($"{run.Path}: {config.Model.Architecture} trains in one pass and writes no checkpoints; train it again instead");
         var fitClock = Stopwatch.StartNew();
-        model.Fit(splits.Train, splits.Validation, logged);
+        model.Fit(splits.Train, splits.Validation, new FitContext(logged, model.WritesCheckpoints ? run.Checkpoints : null, cancellation));
         double fitSeconds = fitClock.Elapsed.TotalSeconds;
         model.Save(run.Model);
 
@@ -87,10 +74,8 @@ public static class TrainingRun
         var (thresholds, validation, test) = TuneAndMeasure(run, model, splits, config.Thresholds, validationProbabilities);
         logged.Log($"validation macro-F1 {validation.MacroAvg.F1:F4}, test macro-F1 {test.MacroAvg.F1:F4}, micro-F1 {test.MicroAvg.F1:F4} ({thresholds.Strategy} thresholds)");
 
-        AtomicFile.WriteJson(run.Summary, new RunSummary(
-            config.Model.Architecture, model.ParameterCount, config.Seed, splits.LabelNames, splits.Report.Splits, fitSeconds, clock.Elapsed.TotalSeconds,
-            JsonNamingPolicy.SnakeCaseLower.ConvertName(thresholds.Strategy.ToString()),
-            validation.MacroAvg.F1, test.MacroAvg.F1, test.MicroAvg.F1, DateTimeOffset.Now));
+        RunWriter.WriteSummary(run, config.Model.Architecture, model.ParameterCount, config.Seed, splits.LabelNames, fitSeconds,
+            clock.Elapsed.TotalSeconds, thresholds, validation, test);
         return new TrainingRunResult(run, thresholds, validation, test, fitSeconds);
     }
 
@@ -101,20 +86,23 @@ public static class TrainingRun
         return DatasetLoader.Load(config.Data, run.Path, config.Seed, dataDir);
     }
 
-    /// <summary>Tunes a run's thresholds again on its validation split (<c>sentio tune-thresholds</c>), and
-    /// rewrites thresholds.json and the validation and test metrics.</summary>
+    /// <summary>Tunes a run's thresholds again on its validation split (<c>sentio tune-thresholds</c>), and rewrites
+    /// thresholds.json, the validation and test metrics and run.json.</summary>
+    /// <param name="strategy">Overrides the run's config (<c>thresholds.strategy</c>); null keeps it.</param>
+    /// <param name="objective">Overrides the run's config (<c>thresholds.objective</c>); null keeps it.</param>
     public static (ThresholdSet Thresholds, MetricsReport Validation, MetricsReport Test) RetuneThresholds(
-        RunDirectory run, ThresholdOptions options, string? dataDir)
+        RunDirectory run, ThresholdStrategy? strategy, ThresholdObjective? objective, string? dataDir)
     {
-        var splits = LoadSplits(run, dataDir);
+        var config = TrainConfig.Load(run.Config);
+        var options = config.Thresholds with
+        {
+            Strategy = strategy ?? config.Thresholds.Strategy,
+            Objective = objective ?? config.Thresholds.Objective,
+        };
+        var splits = DatasetLoader.Load(config.Data, run.Path, config.Seed, dataDir);
         using var model = ModelCatalog.Load(run.Model);
         var (thresholds, validation, test) = TuneAndMeasure(run, model, splits, options, model.PredictProbabilities(splits.Validation.Texts));
-        if (File.Exists(run.Summary) && JsonSerializer.Deserialize<RunSummary>(File.ReadAllText(run.Summary), AtomicFile.Json) is { } summary)
-            AtomicFile.WriteJson(run.Summary, summary with
-            {
-                ThresholdStrategy = JsonNamingPolicy.SnakeCaseLower.ConvertName(thresholds.Strategy.ToString()),
-                ValidationMacroF1 = validation.MacroAvg.F1, TestMacroF1 = test.MacroAvg.F1, TestMicroF1 = test.MicroAvg.F1,
-            });
+        RunWriter.UpdateSummary(run, thresholds, validation, test);
         return (thresholds, validation, test);
     }
 
@@ -123,18 +111,9 @@ public static class TrainingRun
     {
         var thresholds = options.Tune(validationProbabilities, splits.Validation.LabelMatrix(), splits.LabelNames);
         thresholds.Save(run.Thresholds);
-        var validation = Measure(run, "validation", splits.Validation, validationProbabilities, thresholds);
-        var test = Measure(run, "test", splits.Test, model.PredictProbabilities(splits.Test.Texts), thresholds);
+        var validation = RunWriter.Measure(run, "validation", splits.Validation, validationProbabilities, thresholds);
+        var test = RunWriter.Measure(run, "test", splits.Test, model.PredictProbabilities(splits.Test.Texts), thresholds);
         return (thresholds, validation, test);
-    }
-
-    private static MetricsReport Measure(RunDirectory run, string split, MultiLabelDataset data, double[,] probabilities, ThresholdSet thresholds)
-    {
-        SplitPredictions.Of(data, probabilities).Save(run.Predictions(split));
-        var report = MetricsReport.Compute(data.LabelMatrix(), probabilities, thresholds, data.LabelNames);
-        report.Save(run.MetricsFile(split, "json"));
-        AtomicFile.WriteText(run.MetricsFile(split, "txt"), report.ToTable());
-        return report;
     }
 
     /// <summary>Forwards to the caller's monitor and keeps <c>train.log</c> and <c>training_log.jsonl</c>.</summary>

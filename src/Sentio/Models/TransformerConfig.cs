@@ -3,15 +3,18 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sentio.IO;
 
-namespace Sentio.Checkpoints;
+namespace Sentio.Models;
 
-/// <summary>A Hugging Face <c>config.json</c> for a BERT, DistilBERT or RoBERTa encoder, with DistilBERT's own key
-/// names (<c>dim</c>, <c>n_layers</c>, <c>n_heads</c>, <c>hidden_dim</c>, <c>activation</c>, <c>dropout</c>,
-/// <c>attention_dropout</c>) mapped onto the BERT names. Keys Sentio does not use are kept and written back unchanged.</summary>
+/// <summary>A Hugging Face <c>config.json</c> for an encoder of one of <see cref="EncoderFamilies"/>, with each family's own
+/// key names (<see cref="EncoderFamily.ConfigKeys"/>, e.g. DistilBERT's <c>dim</c>, <c>n_layers</c>) mapped onto the BERT
+/// names. Keys Sentio does not use are kept and written back unchanged.</summary>
 public sealed record TransformerConfig
 {
-    /// <summary><c>model_type</c>: <c>bert</c>, <c>distilbert</c> or <c>roberta</c>.</summary>
+    /// <summary><c>model_type</c>: one of <see cref="EncoderFamilies.ModelTypes"/>.</summary>
     public required string ModelType { get; init; }
+
+    /// <summary>The family of <see cref="ModelType"/>.</summary>
+    public EncoderFamily Family => EncoderFamilies.Get(ModelType, "config.json");
     public required int VocabSize { get; init; }
     /// <summary><c>hidden_size</c> (DistilBERT <c>dim</c>).</summary>
     public required int HiddenSize { get; init; }
@@ -50,7 +53,7 @@ public sealed record TransformerConfig
     public JsonObject Extra { get; init; } = new();
 
     /// <summary>The dropout in front of the classification layer, as Hugging Face picks it.</summary>
-    public double EffectiveClassifierDropout => ClassifierDropout ?? (ModelType == "distilbert" ? 0.2 : HiddenDropoutProb);
+    public double EffectiveClassifierDropout => ClassifierDropout ?? Family.DefaultClassifierDropout ?? HiddenDropoutProb;
 
     /// <summary>DistilBERT's <c>sinusoidal_pos_embds</c>: position table initialised to fixed sinusoids. Default false.</summary>
     public bool SinusoidalPositions => Extra["sinusoidal_pos_embds"] is JsonValue value && value.TryGetValue(out bool on) && on;
@@ -58,14 +61,11 @@ public sealed record TransformerConfig
     /// <summary>The size of one attention head: hidden / heads.</summary>
     public int HeadSize => HiddenSize / NumAttentionHeads;
 
-    private static readonly string[] KnownModelTypes = ["bert", "distilbert", "roberta"];
-
-    private static readonly HashSet<string> MappedKeys =
+    private static HashSet<string> MappedKeys(ConfigKeyNames keys) =>
     [
-        "model_type", "vocab_size", "hidden_size", "dim", "num_hidden_layers", "n_layers", "num_attention_heads", "n_heads",
-        "intermediate_size", "hidden_dim", "hidden_act", "activation", "layer_norm_eps", "max_position_embeddings",
-        "type_vocab_size", "pad_token_id", "hidden_dropout_prob", "dropout", "attention_probs_dropout_prob",
-        "attention_dropout", "classifier_dropout", "seq_classif_dropout", "initializer_range", "id2label", "label2id",
+        "model_type", "vocab_size", keys.HiddenSize, keys.NumHiddenLayers, keys.NumAttentionHeads, keys.IntermediateSize, keys.HiddenAct,
+        keys.LayerNormEps ?? "layer_norm_eps", "max_position_embeddings", keys.TypeVocabSize ?? "type_vocab_size", "pad_token_id",
+        keys.HiddenDropoutProb, keys.AttentionProbsDropoutProb, keys.ClassifierDropout, "initializer_range", "id2label", "label2id",
         "num_labels", "problem_type", "architectures",
     ];
 
@@ -84,59 +84,56 @@ public sealed record TransformerConfig
     public static TransformerConfig FromJson(JsonObject json, string source)
     {
         string modelType = String(json, source, "model_type") ?? throw new SentioException($"{source}: key 'model_type' is missing");
-        if (!KnownModelTypes.Contains(modelType))
-            throw new SentioException($"{source}: model_type '{modelType}' is not supported; Sentio runs {string.Join(", ", KnownModelTypes)}");
-        bool distil = modelType == "distilbert";
+        var family = EncoderFamilies.Get(modelType, source);
+        var keys = family.ConfigKeys;
+        var mapped = MappedKeys(keys);
         var config = new TransformerConfig
         {
             ModelType = modelType,
             VocabSize = RequiredInt(json, source, "vocab_size"),
-            HiddenSize = RequiredInt(json, source, distil ? "dim" : "hidden_size"),
-            NumHiddenLayers = RequiredInt(json, source, distil ? "n_layers" : "num_hidden_layers"),
-            NumAttentionHeads = RequiredInt(json, source, distil ? "n_heads" : "num_attention_heads"),
-            IntermediateSize = RequiredInt(json, source, distil ? "hidden_dim" : "intermediate_size"),
-            HiddenAct = String(json, source, distil ? "activation" : "hidden_act") ?? "gelu",
-            LayerNormEps = distil ? 1e-12 : Number(json, source, "layer_norm_eps") ?? 1e-12,
+            HiddenSize = RequiredInt(json, source, keys.HiddenSize),
+            NumHiddenLayers = RequiredInt(json, source, keys.NumHiddenLayers),
+            NumAttentionHeads = RequiredInt(json, source, keys.NumAttentionHeads),
+            IntermediateSize = RequiredInt(json, source, keys.IntermediateSize),
+            HiddenAct = String(json, source, keys.HiddenAct) ?? "gelu",
+            LayerNormEps = (keys.LayerNormEps == null ? null : Number(json, source, keys.LayerNormEps)) ?? 1e-12,
             MaxPositionEmbeddings = (int?)Number(json, source, "max_position_embeddings") ?? 512,
-            TypeVocabSize = distil ? 0 : (int?)Number(json, source, "type_vocab_size") ?? 2,
-            PadTokenId = (int?)Number(json, source, "pad_token_id") ?? (modelType == "roberta" ? 1 : 0),
-            HiddenDropoutProb = Number(json, source, distil ? "dropout" : "hidden_dropout_prob") ?? 0.1,
-            AttentionProbsDropoutProb = Number(json, source, distil ? "attention_dropout" : "attention_probs_dropout_prob") ?? 0.1,
-            ClassifierDropout = Number(json, source, distil ? "seq_classif_dropout" : "classifier_dropout"),
+            TypeVocabSize = keys.TypeVocabSize == null ? family.TypeVocabSize : (int?)Number(json, source, keys.TypeVocabSize) ?? 2,
+            PadTokenId = (int?)Number(json, source, "pad_token_id") ?? family.DefaultPadTokenId,
+            HiddenDropoutProb = Number(json, source, keys.HiddenDropoutProb) ?? 0.1,
+            AttentionProbsDropoutProb = Number(json, source, keys.AttentionProbsDropoutProb) ?? 0.1,
+            ClassifierDropout = Number(json, source, keys.ClassifierDropout),
             InitializerRange = Number(json, source, "initializer_range") ?? 0.02,
             Labels = ReadLabels(json, source),
             ProblemType = String(json, source, "problem_type"),
             Architectures = json["architectures"] is JsonArray a ? a.Select(x => x?.GetValue<string>() ?? "").ToArray() : [],
-            Extra = new JsonObject(json.Where(p => !MappedKeys.Contains(p.Key)).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))),
+            Extra = new JsonObject(json.Where(p => !mapped.Contains(p.Key)).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))),
         };
         config.Validate(source);
         return config;
     }
 
-    /// <summary>The config in Hugging Face's format (DistilBERT keys for DistilBERT), with <c>id2label</c>,
-    /// <c>label2id</c> and <c>problem_type</c> when there are labels.</summary>
+    /// <summary>The config in Hugging Face's format (the family's key names), with <c>id2label</c>, <c>label2id</c> and
+    /// <c>problem_type</c> when there are labels.</summary>
     public JsonObject ToJson()
     {
-        bool distil = ModelType == "distilbert";
+        var keys = Family.ConfigKeys;
         var json = new JsonObject();
         if (Architectures.Count > 0) json["architectures"] = new JsonArray(Architectures.Select(a => (JsonNode)a!).ToArray());
         json["model_type"] = ModelType;
         json["vocab_size"] = VocabSize;
-        json[distil ? "dim" : "hidden_size"] = HiddenSize;
-        json[distil ? "n_layers" : "num_hidden_layers"] = NumHiddenLayers;
-        json[distil ? "n_heads" : "num_attention_heads"] = NumAttentionHeads;
-        json[distil ? "hidden_dim" : "intermediate_size"] = IntermediateSize;
-        json[distil ? "activation" : "hidden_act"] = HiddenAct;
-        if (!distil)
-        {
-            json["layer_norm_eps"] = LayerNormEps;
-            json["type_vocab_size"] = TypeVocabSize;
-        }
+        json[keys.HiddenSize] = HiddenSize;
+        json[keys.NumHiddenLayers] = NumHiddenLayers;
+        json[keys.NumAttentionHeads] = NumAttentionHeads;
+        json[keys.IntermediateSize] = IntermediateSize;
+        json[keys.HiddenAct] = HiddenAct;
+        if (keys.LayerNormEps != null) json[keys.LayerNormEps] = LayerNormEps;
+        if (keys.TypeVocabSize != null) json[keys.TypeVocabSize] = TypeVocabSize;
         json["max_position_embeddings"] = MaxPositionEmbeddings;
         json["pad_token_id"] = PadTokenId;
-        json[distil ? "dropout" : "hidden_dropout_prob"] = HiddenDropoutProb;
-        json[distil ? "attention_dropout" : "attention_probs_dropout_prob"] = AttentionProbsDropoutProb;
-        if (ClassifierDropout is { } dropout) json[distil ? "seq_classif_dropout" : "classifier_dropout"] = dropout;
+        json[keys.HiddenDropoutProb] = HiddenDropoutProb;
+        json[keys.AttentionProbsDropoutProb] = AttentionProbsDropoutProb;
+        if (ClassifierDropout is { } dropout) json[keys.ClassifierDropout] = dropout;
         json["initializer_range"] = InitializerRange;
         if (Labels.Count > 0)
         {

@@ -1,8 +1,4 @@
-using Sentio.Data;
-using Sentio.Models;
-using Sentio.Training;
-
-namespace Sentio.Ensembles;
+namespace Sentio.Models;
 
 /// <summary>One member of an ensemble: its model folder (relative to the ensemble's folder) and its weight.</summary>
 public sealed record EnsembleMember
@@ -23,20 +19,14 @@ public sealed record EnsembleOptions
 /// <summary>A weighted average of the probabilities of several fitted models over the same labels — the model of a
 /// <c>sentio cv</c> run (the fold models, equal weights) and of a <c>sentio ensemble</c> run (whole runs, equal or
 /// validation-tuned weights). Its folder holds <c>model.json</c> (members and weights) and one model folder per
-/// member under <c>members/</c>, each loaded by <see cref="ModelCatalog.Load"/>, so members may be of any
-/// architecture, ensembles included.
-/// <para>An ensemble is assembled from fitted members, never fitted from a config: <see cref="Fit"/> throws.</para></summary>
+/// member under <c>members/</c>, each loaded by the catalog, so members may be of any architecture, ensembles included.
+/// An ensemble is assembled from fitted members, never fitted from a config.</summary>
 public sealed class EnsembleClassifier : IMultiLabelClassifier
 {
     public const string ArchitectureName = "sentio.Ensemble.v1";
 
     /// <summary>The folder, inside an ensemble's model folder, that holds the member model folders.</summary>
     public const string MembersFolder = "members";
-
-    public static readonly ArchitectureInfo Info = new(
-        ArchitectureName, typeof(EnsembleOptions),
-        (_, _, _) => throw new SentioException($"model.architecture: {ArchitectureName} is assembled from fitted models by 'sentio cv' or 'sentio ensemble', not trained from a config"),
-        directory => Load(directory));
 
     private readonly IMultiLabelClassifier[] members;
     private readonly string[] memberNames;
@@ -69,10 +59,6 @@ public sealed class EnsembleClassifier : IMultiLabelClassifier
 
     public IReadOnlyList<IMultiLabelClassifier> Members => members;
 
-    /// <exception cref="InvalidOperationException">Always: an ensemble is assembled from fitted members.</exception>
-    public void Fit(MultiLabelDataset train, MultiLabelDataset? validation, ITrainingMonitor monitor) =>
-        throw new InvalidOperationException("An ensemble is assembled from fitted members (CrossValidation, RunEnsemble); fit the members instead.");
-
     /// <summary>Σ_m weight_m · member_m(texts): [texts] → [texts, labels].</summary>
     public double[,] PredictProbabilities(IReadOnlyList<string> texts)
     {
@@ -104,16 +90,17 @@ public sealed class EnsembleClassifier : IMultiLabelClassifier
         {
             Members = memberFolders.Select((folder, m) => new EnsembleMember { Folder = folder.Replace('\\', '/'), Weight = normalised[m] }).ToArray(),
         };
-        ModelCatalog.WriteManifest(directory, ArchitectureName, labelNames, options);
+        ModelManifest.Write(directory, ArchitectureName, labelNames, options);
     }
 
     /// <summary>Loads the ensemble saved in <paramref name="directory"/> with all its members.</summary>
+    /// <param name="loadMember">Loads one member folder (the catalog's Load).</param>
     /// <exception cref="SentioException">model.json lists no member, a member folder escapes the ensemble's folder or
     /// does not load, or its labels differ from the ensemble's.</exception>
-    public static EnsembleClassifier Load(string directory)
+    public static EnsembleClassifier Load(string directory, Func<string, IMultiLabelClassifier> loadMember)
     {
-        var (labels, options) = ModelCatalog.ReadManifest<EnsembleOptions>(directory);
-        string manifest = Path.Combine(directory, ModelCatalog.ManifestFile);
+        var (labels, options, _) = ModelManifest.Read<EnsembleOptions>(directory);
+        string manifest = Path.Combine(directory, ModelManifest.FileName);
         if (options.Members.Count == 0) throw new SentioException($"{manifest}: options.members is empty");
         if (!(options.Members.Sum(m => m.Weight) > 0)) throw new SentioException($"{manifest}: the member weights must sum to more than 0");
         string root = Path.GetFullPath(directory);
@@ -125,7 +112,7 @@ public sealed class EnsembleClassifier : IMultiLabelClassifier
                 string folder = Path.GetFullPath(Path.Combine(root, member.Folder));
                 if (!folder.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
                     throw new SentioException($"{manifest}: member folder '{member.Folder}' is outside the ensemble's folder");
-                var model = ModelCatalog.Load(folder);
+                var model = loadMember(folder);
                 loaded.Add(model);
                 if (!model.LabelNames.SequenceEqual(labels))
                     throw new SentioException($"{manifest}: member '{member.Folder}' has labels {string.Join(",", model.LabelNames)}, the ensemble has {string.Join(",", labels)}");
@@ -149,7 +136,7 @@ public sealed class EnsembleClassifier : IMultiLabelClassifier
     }
 
     /// <summary>sum += weight · probabilities, both [texts, labels].</summary>
-    internal static void AddScaled(double[,] sum, double[,] probabilities, double weight)
+    public static void AddScaled(double[,] sum, double[,] probabilities, double weight)
     {
         if (probabilities.GetLength(0) != sum.GetLength(0) || probabilities.GetLength(1) != sum.GetLength(1))
             throw new ArgumentException($"probabilities of shape [{probabilities.GetLength(0)}, {probabilities.GetLength(1)}], expected [{sum.GetLength(0)}, {sum.GetLength(1)}]", nameof(probabilities));
@@ -159,7 +146,7 @@ public sealed class EnsembleClassifier : IMultiLabelClassifier
 
     /// <summary>Weights scaled to sum 1. [members] → [members].</summary>
     /// <exception cref="ArgumentException">The count differs, a weight is negative or not finite, or all are 0.</exception>
-    internal static double[] Normalise(IReadOnlyList<double> weights, int count)
+    public static double[] Normalise(IReadOnlyList<double> weights, int count)
     {
         if (weights.Count != count) throw new ArgumentException($"{weights.Count} weights for {count} members.", nameof(weights));
         if (weights.Any(w => !(w >= 0) || double.IsInfinity(w))) throw new ArgumentException($"Weights must be finite and >= 0, got {string.Join(", ", weights)}.", nameof(weights));

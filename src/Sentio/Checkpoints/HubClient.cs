@@ -20,19 +20,22 @@ public sealed record HubClientOptions
 
     /// <summary>Options as huggingface_hub reads its environment: <c>HF_ENDPOINT</c>, <c>HF_HUB_CACHE</c> (else
     /// <c>HF_HOME</c>/hub, else ~/.cache/huggingface/hub), <c>HF_HUB_OFFLINE</c> (1/true/yes/on) and <c>HF_TOKEN</c>.</summary>
-    public static HubClientOptions FromEnvironment()
+    /// <param name="variable">Reads one variable; default the process environment (a test passes its own table instead of
+    /// changing the process's, which other tests read in parallel).</param>
+    public static HubClientOptions FromEnvironment(Func<string, string?>? variable = null)
     {
+        variable ??= Environment.GetEnvironmentVariable;
         var defaults = new HubClientOptions();
-        string? home = Environment.GetEnvironmentVariable("HF_HOME");
-        string cache = Environment.GetEnvironmentVariable("HF_HUB_CACHE") is { Length: > 0 } hubCache ? hubCache
+        string? home = variable("HF_HOME");
+        string cache = variable("HF_HUB_CACHE") is { Length: > 0 } hubCache ? hubCache
             : home is { Length: > 0 } ? Path.Combine(home, "hub") : defaults.CacheDirectory;
-        string offline = Environment.GetEnvironmentVariable("HF_HUB_OFFLINE")?.Trim().ToLowerInvariant() ?? "";
+        string offline = variable("HF_HUB_OFFLINE")?.Trim().ToLowerInvariant() ?? "";
         return new HubClientOptions
         {
-            Endpoint = Environment.GetEnvironmentVariable("HF_ENDPOINT") is { Length: > 0 } endpoint ? endpoint.TrimEnd('/') : defaults.Endpoint,
+            Endpoint = variable("HF_ENDPOINT") is { Length: > 0 } endpoint ? endpoint.TrimEnd('/') : defaults.Endpoint,
             CacheDirectory = cache,
             Offline = offline is "1" or "true" or "yes" or "on",
-            Token = Environment.GetEnvironmentVariable("HF_TOKEN") is { Length: > 0 } token ? token : null,
+            Token = variable("HF_TOKEN") is { Length: > 0 } token ? token : null,
         };
     }
 }

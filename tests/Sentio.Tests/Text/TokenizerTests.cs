@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Sentio.Text;
 
-namespace Sentio.Tests.Transformers;
+namespace Sentio.Tests.Text;
 
 /// <summary>Expected ids come from tools/make_transformer_fixtures.py, a python transcription of Hugging Face's
 /// BasicTokenizer + WordpieceTokenizer (bert-base-uncased vocabulary) and RobertaTokenizer.bpe.</summary>

@@ -4,7 +4,7 @@ using Sentio.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Sentio.Tests.Transformers;
+namespace Sentio.Tests.Models;
 
 /// <summary>Each tiny random checkpoint under Fixtures/transformers/{bert,distilbert,roberta} was written by
 /// tools/make_transformer_fixtures.py together with the outputs of a plain-torch transcription of Hugging Face's forward

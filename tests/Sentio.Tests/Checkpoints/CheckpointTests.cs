@@ -5,8 +5,9 @@ using Sentio.Checkpoints;
 using Sentio.Models;
 using TorchSharp;
 using static TorchSharp.torch;
+using Sentio.Tests.Models;
 
-namespace Sentio.Tests.Transformers;
+namespace Sentio.Tests.Checkpoints;
 
 public class CheckpointTests
 {

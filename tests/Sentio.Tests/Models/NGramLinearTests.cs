@@ -5,7 +5,7 @@ using Sentio.Text;
 using Sentio.Training;
 using Sentio.Catalog;
 
-namespace Sentio.Tests.LinearModel;
+namespace Sentio.Tests.Models;
 
 public class TfidfNGramVectorizerTests
 {

@@ -5,7 +5,7 @@ using Sentio.Evaluation;
 using Sentio.Models;
 using Sentio.Catalog;
 
-namespace Sentio.Tests.Ensembles;
+namespace Sentio.Tests.Cli;
 
 /// <summary>End to end on SemEval Track A (2.8k texts; the official dev set of 116 is the test split): cv, refine,
 /// ensemble, and eval/predict on the run directories they write.</summary>

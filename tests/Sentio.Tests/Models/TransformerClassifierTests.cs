@@ -5,14 +5,13 @@ using Sentio.Configuration;
 using Sentio.Data;
 using Sentio.Inference;
 using Sentio.Models;
-using Sentio.Tests.Neural;
 using Sentio.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using Sentio.Runs;
 using Sentio.Catalog;
 
-namespace Sentio.Tests.FineTuning;
+namespace Sentio.Tests.Models;
 
 [Collection(TorchRandomCollection.Name)]
 public class TransformerClassifierTests

@@ -1,6 +1,6 @@
 using Sentio.Text;
 
-namespace Sentio.Tests.Neural;
+namespace Sentio.Tests.Text;
 
 public class TextTests
 {

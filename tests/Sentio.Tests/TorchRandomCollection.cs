@@ -1,4 +1,4 @@
-namespace Sentio.Tests.Neural;
+namespace Sentio.Tests;
 
 /// <summary>Tests that seed torch's process-wide generator (initialisation, dropout) and compare results run alone:
 /// a test seeding it on another thread would otherwise change their random stream.</summary>

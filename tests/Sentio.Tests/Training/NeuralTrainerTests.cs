@@ -3,7 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Sentio.Tests.Neural;
+namespace Sentio.Tests.Training;
 
 [Collection(TorchRandomCollection.Name)]
 public class NeuralTrainerTests

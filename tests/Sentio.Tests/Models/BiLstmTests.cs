@@ -5,7 +5,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using Sentio.Catalog;
 
-namespace Sentio.Tests.Neural;
+namespace Sentio.Tests.Models;
 
 [Collection(TorchRandomCollection.Name)]
 public class BiLstmTests

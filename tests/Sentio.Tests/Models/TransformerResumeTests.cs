@@ -1,8 +1,7 @@
 using Sentio.Models;
-using Sentio.Tests.Neural;
 using Sentio.Training;
 
-namespace Sentio.Tests.FineTuning;
+namespace Sentio.Tests.Models;
 
 [Collection(TorchRandomCollection.Name)]
 public class TransformerResumeTests

@@ -2,7 +2,7 @@ using Sentio.Data;
 using Sentio.Models;
 using Sentio.Training;
 
-namespace Sentio.Tests.FineTuning;
+namespace Sentio.Tests.Models;
 
 /// <summary>Tiny vocabularies, datasets and model options shared by the fine-tuning tests.</summary>
 internal static class FineTuningFixtures

@@ -5,8 +5,9 @@ using System.Security.Cryptography;
 using Sentio.Checkpoints;
 using static TorchSharp.torch;
 using Sentio.Models;
+using Sentio.Tests.Models;
 
-namespace Sentio.Tests.Transformers;
+namespace Sentio.Tests.Checkpoints;
 
 /// <summary>A fake hub on 127.0.0.1 serving the BERT fixture as repository <c>sentio/tiny-bert</c>, shaped like
 /// huggingface.co: HEAD/GET on /{repo}/resolve/{revision}/{file} answer X-Repo-Commit and ETag; LFS files (the
@@ -260,21 +261,8 @@ public class HubClientTests
     [Fact]
     public void Options_follow_the_huggingface_hub_environment_variables()
     {
-        var saved = new[] { "HF_HOME", "HF_HUB_CACHE", "HF_ENDPOINT", "HF_HUB_OFFLINE", "HF_TOKEN" }
-            .ToDictionary(v => v, Environment.GetEnvironmentVariable);
-        try
-        {
-            Environment.SetEnvironmentVariable("HF_HOME", "/tmp/hf-home");
-            Environment.SetEnvironmentVariable("HF_HUB_CACHE", null);
-            Environment.SetEnvironmentVariable("HF_ENDPOINT", "http://mirror.local/");
-            Environment.SetEnvironmentVariable("HF_HUB_OFFLINE", "1");
-            Environment.SetEnvironmentVariable("HF_TOKEN", null);
-            var options = HubClientOptions.FromEnvironment();
-            Assert.Equal(("http://mirror.local", "/tmp/hf-home/hub", true, (string?)null), (options.Endpoint, options.CacheDirectory, options.Offline, options.Token));
-        }
-        finally
-        {
-            foreach (var (name, value) in saved) Environment.SetEnvironmentVariable(name, value);
-        }
+        var environment = new Dictionary<string, string?> { ["HF_HOME"] = "/tmp/hf-home", ["HF_ENDPOINT"] = "http://mirror.local/", ["HF_HUB_OFFLINE"] = "1" };
+        var options = HubClientOptions.FromEnvironment(name => environment.GetValueOrDefault(name));
+        Assert.Equal(("http://mirror.local", "/tmp/hf-home/hub", true, (string?)null), (options.Endpoint, options.CacheDirectory, options.Offline, options.Token));
     }
 }

@@ -1,6 +1,8 @@
 using Sentio.Cli;
+using Sentio.Tests.Checkpoints;
+using Sentio.Tests.Models;
 
-namespace Sentio.Tests.Transformers;
+namespace Sentio.Tests.Cli;
 
 public class ModelPullCommandTests
 {

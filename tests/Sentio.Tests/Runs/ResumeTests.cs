@@ -1,9 +1,8 @@
 using Sentio.Configuration;
-using Sentio.Tests.Neural;
 using Sentio.Training;
 using Sentio.Runs;
 
-namespace Sentio.Tests.Training;
+namespace Sentio.Tests.Runs;
 
 /// <summary><c>sentio train --resume</c>: a run stopped mid-training and resumed ends where an uninterrupted run does.</summary>
 [Collection(TorchRandomCollection.Name)]

@@ -4,7 +4,7 @@ using Sentio.Models;
 using Sentio.Catalog;
 using Sentio.Runs;
 
-namespace Sentio.Tests.Configuration;
+namespace Sentio.Tests.Runs;
 
 public class TrainConfigTests
 {

@@ -2,7 +2,7 @@ using Sentio.Evaluation;
 using Sentio.Models;
 using Sentio.Training;
 
-namespace Sentio.Tests.Ensembles;
+namespace Sentio.Tests.Models;
 
 public class LabelGraphRefinerTests
 {

@@ -7,7 +7,7 @@ using Sentio.Training;
 using Sentio.Catalog;
 using Sentio.Inference;
 
-namespace Sentio.Tests.Ensembles;
+namespace Sentio.Tests.Runs;
 
 public class EnsembleTests
 {

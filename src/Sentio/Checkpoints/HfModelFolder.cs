@@ -32,12 +32,14 @@ public static class HfModelFolder
     }
 
     /// <summary>The folder's tokenizer: WordPiece from <c>vocab.txt</c>, else byte-level BPE from <c>vocab.json</c> +
-    /// <c>merges.txt</c>; settings from <c>tokenizer_config.json</c> when present.</summary>
-    /// <exception cref="SentioException">Neither vocabulary is there.</exception>
+    /// <c>merges.txt</c>, else SentencePiece from <c>spm.model</c> (DeBERTa-v2 / v3); settings from <c>tokenizer_config.json</c>
+    /// when present.</summary>
+    /// <exception cref="SentioException">No vocabulary is there.</exception>
     public static ITransformerTokenizer LoadTokenizer(string folder)
     {
         if (File.Exists(Path.Combine(folder, WordPieceTokenizer.VocabFile))) return WordPieceTokenizer.FromFolder(folder);
         if (File.Exists(Path.Combine(folder, ByteLevelBpeTokenizer.VocabFile))) return ByteLevelBpeTokenizer.FromFolder(folder);
-        throw new SentioException($"{folder}: no tokenizer: neither {WordPieceTokenizer.VocabFile} (WordPiece) nor {ByteLevelBpeTokenizer.VocabFile} + {ByteLevelBpeTokenizer.MergesFile} (byte-level BPE)");
+        if (File.Exists(Path.Combine(folder, DebertaV2Tokenizer.ModelFile))) return DebertaV2Tokenizer.FromFolder(folder);
+        throw new SentioException($"{folder}: no tokenizer: neither {WordPieceTokenizer.VocabFile} (WordPiece), {ByteLevelBpeTokenizer.VocabFile} + {ByteLevelBpeTokenizer.MergesFile} (byte-level BPE) nor {DebertaV2Tokenizer.ModelFile} (SentencePiece)");
     }
 }

@@ -7,6 +7,8 @@ public enum TokenizerKind
     WordPiece,
     /// <summary><c>vocab.json</c> + <c>merges.txt</c> (RoBERTa).</summary>
     ByteLevelBpe,
+    /// <summary>SentencePiece unigram <c>spm.model</c> (DeBERTa-v2 / v3).</summary>
+    SentencePiece,
 }
 
 /// <summary>The names a family's <c>config.json</c> gives the common settings (Hugging Face's <c>attribute_map</c>); null
@@ -65,6 +67,22 @@ public sealed record EncoderFamily
     /// <summary>Token-type vocabulary of a randomly initialised encoder (<c>from_scratch</c>); also the fixed value when
     /// config.json has no such key.</summary>
     public required int TypeVocabSize { get; init; }
+
+    /// <summary><c>type_vocab_size</c> when config.json has none.</summary>
+    public int DefaultTypeVocabSize { get; init; } = 2;
+
+    /// <summary><c>layer_norm_eps</c> when config.json has none.</summary>
+    public double DefaultLayerNormEps { get; init; } = 1e-12;
+
+    /// <summary>config.json keys only this family has, read by <see cref="ReadOwnKeys"/> and written by
+    /// <see cref="WriteOwnKeys"/> (not kept in <see cref="TransformerConfig.Extra"/>).</summary>
+    public IReadOnlySet<string> OwnKeys { get; init; } = new HashSet<string>();
+
+    /// <summary>Reads <see cref="OwnKeys"/> into the config: (config so far, config.json, source for errors) → config.</summary>
+    public Func<TransformerConfig, System.Text.Json.Nodes.JsonObject, string, TransformerConfig>? ReadOwnKeys { get; init; }
+
+    /// <summary>Writes <see cref="OwnKeys"/> back to config.json.</summary>
+    public Action<TransformerConfig, System.Text.Json.Nodes.JsonObject>? WriteOwnKeys { get; init; }
 
     /// <summary>Dropout before the classifier when config.json sets none; null = the hidden dropout.</summary>
     public double? DefaultClassifierDropout { get; init; }
@@ -132,7 +150,27 @@ public static class EncoderFamilies
         Create = config => new RobertaForSequenceClassification(config),
     };
 
-    public static IReadOnlyList<EncoderFamily> All { get; } = [Bert, DistilBert, Roberta];
+    /// <summary>DeBERTa-v2 and -v3 (<c>model_type</c> deberta-v2): disentangled relative attention, a ContextPooler outside the
+    /// encoder prefix, SentencePiece.</summary>
+    public static readonly EncoderFamily DebertaV2 = new()
+    {
+        ModelType = "deberta-v2",
+        SequenceClassificationClass = "DebertaV2ForSequenceClassification",
+        StateDictPrefix = "deberta",
+        HeadPrefixes = ["pooler.", "classifier."],
+        ClassifierLayer = "classifier",
+        ConfigKeys = new() { ClassifierDropout = "cls_dropout" },
+        TypeVocabSize = 0,
+        DefaultTypeVocabSize = 0,
+        DefaultLayerNormEps = 1e-7,
+        OwnKeys = TransformerConfig.DebertaKeys,
+        ReadOwnKeys = TransformerConfig.ReadDeberta,
+        WriteOwnKeys = TransformerConfig.WriteDeberta,
+        Tokenizer = TokenizerKind.SentencePiece,
+        Create = config => new DebertaV2ForSequenceClassification(config),
+    };
+
+    public static IReadOnlyList<EncoderFamily> All { get; } = [Bert, DistilBert, Roberta, DebertaV2];
 
     public static IReadOnlyList<string> ModelTypes { get; } = All.Select(f => f.ModelType).ToArray();
 

@@ -10,7 +10,7 @@ namespace Sentio.Models;
 /// names. Keys Sentio does not use are kept and written back unchanged.</summary>
 public sealed record TransformerConfig
 {
-    /// <summary><c>model_type</c>: one of <see cref="EncoderFamilies.ModelTypes"/>.</summary>
+    /// <summary><c>model_type</c>: one of <see cref="EncoderFamilies.ModelTypes"/> (<c>deberta-v2</c> covers DeBERTa-v2 and -v3).</summary>
     public required string ModelType { get; init; }
 
     /// <summary>The family of <see cref="ModelType"/>.</summary>
@@ -49,6 +49,31 @@ public sealed record TransformerConfig
     public string? ProblemType { get; init; }
     /// <summary><c>architectures</c>, e.g. <c>BertForSequenceClassification</c>.</summary>
     public IReadOnlyList<string> Architectures { get; init; } = [];
+    /// <summary>DeBERTa-v2/v3 <c>relative_attention</c>: disentangled attention with relative position embeddings. Default false.</summary>
+    public bool RelativeAttention { get; init; }
+    /// <summary>DeBERTa <c>max_relative_positions</c>; below 1 means <c>max_position_embeddings</c>. Default -1.</summary>
+    public int MaxRelativePositions { get; init; } = -1;
+    /// <summary>DeBERTa <c>position_buckets</c>: log-bucketed relative positions when &gt; 0 (256 in v3). Default -1.</summary>
+    public int PositionBuckets { get; init; } = -1;
+    /// <summary>DeBERTa <c>pos_att_type</c>: the relative terms, <c>c2p</c> and/or <c>p2c</c> (read from a list or a
+    /// <c>"p2c|c2p"</c> string, lowercased as Hugging Face does). Default none.</summary>
+    public IReadOnlyList<string> PosAttType { get; init; } = [];
+    /// <summary>DeBERTa <c>norm_rel_ebd</c>: <c>layer_norm</c> normalises the relative embeddings. Default <c>none</c>.</summary>
+    public string NormRelEbd { get; init; } = "none";
+    /// <summary>DeBERTa <c>share_att_key</c>: positions are projected by the content query/key projections. Default false.</summary>
+    public bool ShareAttKey { get; init; }
+    /// <summary>DeBERTa <c>position_biased_input</c>: absolute position embeddings added to the input (false in v3). Default true.</summary>
+    public bool PositionBiasedInput { get; init; } = true;
+    /// <summary>DeBERTa-v2 <c>conv_kernel_size</c>: a ConvLayer after the first block when &gt; 0. Default 0.</summary>
+    public int ConvKernelSize { get; init; }
+    /// <summary>DeBERTa-v2 <c>conv_groups</c>. Default 1.</summary>
+    public int ConvGroups { get; init; } = 1;
+    /// <summary>DeBERTa-v2 <c>conv_act</c>. Default <c>tanh</c>.</summary>
+    public string ConvAct { get; init; } = "tanh";
+    /// <summary>DeBERTa ContextPooler <c>pooler_hidden_act</c>. Default <c>gelu</c>.</summary>
+    public string PoolerHiddenAct { get; init; } = "gelu";
+    /// <summary>DeBERTa ContextPooler <c>pooler_dropout</c>. Default 0.</summary>
+    public double PoolerDropout { get; init; }
     /// <summary>Every other key of the original file, written back as read.</summary>
     public JsonObject Extra { get; init; } = new();
 
@@ -67,6 +92,13 @@ public sealed record TransformerConfig
         keys.LayerNormEps ?? "layer_norm_eps", "max_position_embeddings", keys.TypeVocabSize ?? "type_vocab_size", "pad_token_id",
         keys.HiddenDropoutProb, keys.AttentionProbsDropoutProb, keys.ClassifierDropout, "initializer_range", "id2label", "label2id",
         "num_labels", "problem_type", "architectures",
+    ];
+
+    // Read and written only for model_type deberta-v2; for other types they stay in Extra.
+    internal static readonly HashSet<string> DebertaKeys =
+    [
+        "relative_attention", "max_relative_positions", "position_buckets", "pos_att_type", "norm_rel_ebd", "share_att_key",
+        "position_biased_input", "conv_kernel_size", "conv_groups", "conv_act", "pooler_hidden_act", "pooler_dropout", "cls_dropout",
     ];
 
     /// <summary>Reads a Hugging Face <c>config.json</c>.</summary>
@@ -96,9 +128,9 @@ public sealed record TransformerConfig
             NumAttentionHeads = RequiredInt(json, source, keys.NumAttentionHeads),
             IntermediateSize = RequiredInt(json, source, keys.IntermediateSize),
             HiddenAct = String(json, source, keys.HiddenAct) ?? "gelu",
-            LayerNormEps = (keys.LayerNormEps == null ? null : Number(json, source, keys.LayerNormEps)) ?? 1e-12,
+            LayerNormEps = (keys.LayerNormEps == null ? null : Number(json, source, keys.LayerNormEps)) ?? family.DefaultLayerNormEps,
             MaxPositionEmbeddings = (int?)Number(json, source, "max_position_embeddings") ?? 512,
-            TypeVocabSize = keys.TypeVocabSize == null ? family.TypeVocabSize : (int?)Number(json, source, keys.TypeVocabSize) ?? 2,
+            TypeVocabSize = keys.TypeVocabSize == null ? family.TypeVocabSize : (int?)Number(json, source, keys.TypeVocabSize) ?? family.DefaultTypeVocabSize,
             PadTokenId = (int?)Number(json, source, "pad_token_id") ?? family.DefaultPadTokenId,
             HiddenDropoutProb = Number(json, source, keys.HiddenDropoutProb) ?? 0.1,
             AttentionProbsDropoutProb = Number(json, source, keys.AttentionProbsDropoutProb) ?? 0.1,
@@ -107,8 +139,10 @@ public sealed record TransformerConfig
             Labels = ReadLabels(json, source),
             ProblemType = String(json, source, "problem_type"),
             Architectures = json["architectures"] is JsonArray a ? a.Select(x => x?.GetValue<string>() ?? "").ToArray() : [],
-            Extra = new JsonObject(json.Where(p => !mapped.Contains(p.Key)).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))),
+            Extra = new JsonObject(json.Where(p => !mapped.Contains(p.Key) && !family.OwnKeys.Contains(p.Key))
+                .Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))),
         };
+        if (family.ReadOwnKeys is { } readOwn) config = readOwn(config, json, source);
         config.Validate(source);
         return config;
     }
@@ -134,6 +168,7 @@ public sealed record TransformerConfig
         json[keys.HiddenDropoutProb] = HiddenDropoutProb;
         json[keys.AttentionProbsDropoutProb] = AttentionProbsDropoutProb;
         if (ClassifierDropout is { } dropout) json[keys.ClassifierDropout] = dropout;
+        Family.WriteOwnKeys?.Invoke(this, json);
         json["initializer_range"] = InitializerRange;
         if (Labels.Count > 0)
         {
@@ -167,6 +202,54 @@ public sealed record TransformerConfig
             throw new SentioException($"{source}: position_embedding_type '{position}' is not supported; Sentio implements 'absolute'");
         if (HiddenAct is not ("gelu" or "gelu_new" or "gelu_pytorch_tanh" or "relu"))
             throw new SentioException($"{source}: activation '{HiddenAct}' is not supported; use gelu, gelu_new, gelu_pytorch_tanh or relu");
+    }
+
+    internal static TransformerConfig ReadDeberta(TransformerConfig config, JsonObject json, string source) => config with
+    {
+        RelativeAttention = Bool(json, source, "relative_attention") ?? false,
+        MaxRelativePositions = (int?)Number(json, source, "max_relative_positions") ?? -1,
+        PositionBuckets = (int?)Number(json, source, "position_buckets") ?? -1,
+        // DebertaV2Config accepts "p2c|c2p" or a list and lowercases the string form.
+        PosAttType = json["pos_att_type"] switch
+        {
+            null => [],
+            JsonArray list => list.Select(x => x?.GetValue<string>() ?? "").ToArray(),
+            _ => (String(json, source, "pos_att_type") ?? "").ToLowerInvariant().Split('|').Select(x => x.Trim()).ToArray(),
+        },
+        NormRelEbd = String(json, source, "norm_rel_ebd") ?? "none",
+        ShareAttKey = Bool(json, source, "share_att_key") ?? false,
+        PositionBiasedInput = Bool(json, source, "position_biased_input") ?? true,
+        ConvKernelSize = (int?)Number(json, source, "conv_kernel_size") ?? 0,
+        ConvGroups = (int?)Number(json, source, "conv_groups") ?? 1,
+        ConvAct = String(json, source, "conv_act") ?? "tanh",
+        PoolerHiddenAct = String(json, source, "pooler_hidden_act") ?? "gelu",
+        PoolerDropout = Number(json, source, "pooler_dropout") ?? 0,
+    };
+
+    internal static void WriteDeberta(TransformerConfig config, JsonObject json)
+    {
+        json["relative_attention"] = config.RelativeAttention;
+        json["max_relative_positions"] = config.MaxRelativePositions;
+        json["position_buckets"] = config.PositionBuckets;
+        json["pos_att_type"] = new JsonArray(config.PosAttType.Select(t => (JsonNode)t!).ToArray());
+        json["norm_rel_ebd"] = config.NormRelEbd;
+        json["share_att_key"] = config.ShareAttKey;
+        json["position_biased_input"] = config.PositionBiasedInput;
+        if (config.ConvKernelSize > 0)
+        {
+            json["conv_kernel_size"] = config.ConvKernelSize;
+            json["conv_groups"] = config.ConvGroups;
+            json["conv_act"] = config.ConvAct;
+        }
+        json["pooler_hidden_act"] = config.PoolerHiddenAct;
+        json["pooler_dropout"] = config.PoolerDropout;
+    }
+
+    private static bool? Bool(JsonObject json, string source, string key)
+    {
+        if (json[key] is not JsonValue value) return null;
+        return value.TryGetValue(out bool flag) ? flag
+            : throw new SentioException($"{source}: key '{key}' must be true or false, got {value.ToJsonString()}");
     }
 
     private static IReadOnlyList<string> ReadLabels(JsonObject json, string source)

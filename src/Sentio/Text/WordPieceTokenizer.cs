@@ -275,7 +275,7 @@ public sealed class WordPieceTokenizer : ITransformerTokenizer
     }
 
     /// <summary>ASCII 33–47, 58–64, 91–96, 123–126 (so ^ $ ` count) and every Unicode P* category.</summary>
-    private static bool IsPunctuation(Rune rune)
+    internal static bool IsPunctuation(Rune rune)
     {
         int cp = rune.Value;
         if (cp is >= 33 and <= 47 or >= 58 and <= 64 or >= 91 and <= 96 or >= 123 and <= 126) return true;
@@ -305,7 +305,7 @@ public sealed class WordPieceTokenizer : ITransformerTokenizer
     }
 
     /// <summary>python's str.lower(), including the final-sigma rule (Σ at the end of a word → ς).</summary>
-    private static string PythonLower(string text)
+    internal static string PythonLower(string text)
     {
         var runes = text.EnumerateRunes().ToArray();
         var lowered = new StringBuilder(text.Length);

@@ -1,14 +1,5 @@
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Sentio.Checkpoints;
-using Sentio.Configuration;
-using Sentio.Data;
-using Sentio.IO;
-using Sentio.Text;
 using Sentio.Training;
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Sentio.Models;
 

@@ -95,11 +95,12 @@ internal sealed class DevToolsBrowser : IAsyncDisposable
         return result["result"]!["value"];
     }
 
-    /// <summary>Polls <paramref name="condition"/> (a JavaScript boolean expression) until it holds.</summary>
+    /// <summary>Polls <paramref name="condition"/> (a JavaScript boolean expression) until it holds; while the page is
+    /// still loading it may throw, which counts as not yet.</summary>
     public async Task WaitForAsync(string condition, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
-        while ((bool?)await EvaluateAsync(condition) != true)
+        while ((bool?)await EvaluateAsync($"(() => {{ try {{ return !!({condition}); }} catch {{ return false; }} }})()") != true)
         {
             if (clock.Elapsed > timeout) throw new TimeoutException($"'{condition}' did not hold within {timeout}");
             await Task.Delay(50);

@@ -14,7 +14,7 @@ using Sentio.Training;
 //       [--warmup-steps 2] [--train-steps 10] [--inference-batches 10] [--memory-steps 300] [--memory-batch 8]
 // transformer: BERT (MiniLM shape) train-step tokens/s and inference sentences/s vs PyTorch
 // (tools/transformer_bench_reference.py), and resident memory over many training steps (TransformerBench.cs).
-//   dotnet run -c Release --project bench/Sentio.Bench -- serve --model-path RUN [--texts 2000] [--seconds 20]
+//   dotnet run -c Release --project bench/Sentio.Bench -- serve --model-path RUN [--texts 1000] [--seconds 10] [--rounds 3]
 //       [--clients 1,4,16] [--texts-per-request 1] [--threads 1]
 // serve: offline batch texts/s beside served texts/s at 1, 4 and 16 loopback clients, p50/p99, errors (ServeBench.cs).
 var options = ParseOptions(args.Skip(1).ToArray());

@@ -23,16 +23,19 @@ public static class ServeBench
             return 2;
         }
         int Option(string name, int fallback) => options.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
-        int textCount = Option("texts", 2000), seconds = Option("seconds", 20), textsPerRequest = Option("texts-per-request", 1), threads = Option("threads", 1);
+        int textCount = Option("texts", 1000), seconds = Option("seconds", 10), textsPerRequest = Option("texts-per-request", 1), threads = Option("threads", 1);
+        int rounds = Option("rounds", 3);
         var clientLevels = (options.GetValueOrDefault("clients") ?? "1,4,16").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
         string dataDir = Path.GetFullPath(options.GetValueOrDefault("data-dir") ?? Path.Combine(repoRoot, "..", "shared", "data"));
         TorchSharp.torch.set_num_threads(threads);
 
         var texts = DatasetLoader.Load(new DataOptions { Dataset = "goemotions/original" }, repoRoot, seed: 13, dataDir).Test.Texts.Take(textCount).ToArray();
         Console.WriteLine($"CPU: {CpuModel()}, {Environment.ProcessorCount} cores; load average at start {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; torch threads {threads}");
-        Console.WriteLine($"model: {modelPath}; {texts.Length} GoEmotions test texts per level; {textsPerRequest} text(s) per request; at most {seconds} s per level");
+        Console.WriteLine($"model: {modelPath}; {texts.Length} GoEmotions test texts per round; {rounds} rounds per level; {textsPerRequest} text(s) per request; at most {seconds} s per served round");
+        Console.WriteLine($"server: default ServingOptions but max_batch_delay_ms {(options.GetValueOrDefault("max-batch-delay-ms") ?? "default")}");
 
         var serving = new ServingOptions();
+        if (options.TryGetValue("max-batch-delay-ms", out var delay)) serving = serving with { MaxBatchDelayMilliseconds = double.Parse(delay, CultureInfo.InvariantCulture) };
         using var offlinePredictor = Predictor.Load(modelPath);
         var app = SentioServer.Build(modelPath, ["http://127.0.0.1:0"], serving);
         app.StartAsync().GetAwaiter().GetResult();
@@ -42,16 +45,32 @@ public static class ServeBench
             var batcher = (PredictionBatcher)app.Services.GetService(typeof(PredictionBatcher))!;
             batcher.Loaded.GetAwaiter().GetResult();
             using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(SentioServer.ListeningAddresses(app).Single()) };
-            Load(client, texts.Take(64).ToArray(), clients: 4, textsPerRequest, seconds); // warm-up: connections, JIT
+            // Warm-up of both paths: JIT, connections, the model's caches.
+            Offline(offlinePredictor, texts, serving.MaxBatchTexts);
+            Load(client, texts.Take(256).ToArray(), clients: 16, textsPerRequest, seconds);
             Console.WriteLine();
-            // The offline figure is measured again just before each level: on a shared machine the load changes by the minute.
+            // Offline and served alternate, `rounds` times per level, and each figure is texts over time summed across the
+            // rounds: on a shared machine the load changes by the second, and alternating exposes both to the same load.
             Console.WriteLine($"{"clients",7} {"offline texts/s",15} {"served texts/s",14} {"served/offline",14} {"p50 ms",8} {"p99 ms",8} {"errors",6}");
             foreach (int clients in clientLevels)
             {
-                double offline = Offline(offlinePredictor, texts, serving.MaxBatchTexts);
-                var level = Load(client, texts, clients, textsPerRequest, seconds);
-                totalErrors += level.Errors;
-                Console.WriteLine($"{clients,7} {offline,15:F1} {level.TextsPerSecond,14:F1} {level.TextsPerSecond / offline,14:P0} {level.P50,8:F1} {level.P99,8:F1} {level.Errors,6}");
+                double offlineSeconds = 0, servedSeconds = 0;
+                int servedTexts = 0, errors = 0;
+                var latencies = new List<double>();
+                for (int round = 0; round < rounds; round++)
+                {
+                    offlineSeconds += Offline(offlinePredictor, texts, serving.MaxBatchTexts);
+                    var level = Load(client, texts, clients, textsPerRequest, seconds);
+                    servedSeconds += level.Seconds;
+                    servedTexts += level.Texts;
+                    errors += level.Errors;
+                    latencies.AddRange(level.Latencies);
+                }
+                totalErrors += errors;
+                double offline = rounds * texts.Length / offlineSeconds, served = servedTexts / servedSeconds;
+                latencies.Sort();
+                double Percentile(double q) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(q * latencies.Count) - 1)];
+                Console.WriteLine($"{clients,7} {offline,15:F1} {served,14:F1} {served / offline,14:P0} {Percentile(0.5),8:F1} {Percentile(0.99),8:F1} {errors,6}");
             }
         }
         finally
@@ -62,17 +81,16 @@ public static class ServeBench
         return totalErrors == 0 ? 0 : 1;
     }
 
-    /// <summary>Texts/s of the model called directly, in batches of the server's batch size, after one warm-up batch.</summary>
+    /// <summary>Seconds the model takes for all <paramref name="texts"/> called directly, in batches of the server's batch size.</summary>
     private static double Offline(Predictor predictor, string[] texts, int batchSize)
     {
-        predictor.PredictProbabilities(texts.Take(batchSize).ToArray());
         var clock = Stopwatch.StartNew();
         for (int start = 0; start < texts.Length; start += batchSize)
             predictor.PredictProbabilities(texts.Skip(start).Take(batchSize).ToArray());
-        return texts.Length / clock.Elapsed.TotalSeconds;
+        return clock.Elapsed.TotalSeconds;
     }
 
-    private sealed record LevelResult(double TextsPerSecond, double P50, double P99, int Errors);
+    private sealed record LevelResult(int Texts, double Seconds, IReadOnlyList<double> Latencies, int Errors);
 
     /// <summary><paramref name="clients"/> loops share the texts, each posting its next request when the last one answers.</summary>
     private static LevelResult Load(HttpClient client, string[] texts, int clients, int textsPerRequest, int seconds)
@@ -104,10 +122,7 @@ public static class ServeBench
             }
         }
         Task.WaitAll(Enumerable.Range(0, clients).Select(i => Task.Run(() => ClientLoop(i))).ToArray());
-        double elapsed = deadline.Elapsed.TotalSeconds;
-        var sorted = latencies.SelectMany(l => l).Order().ToArray();
-        double Percentile(double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
-        return new LevelResult(done / elapsed, Percentile(0.50), Percentile(0.99), errors);
+        return new LevelResult(done, deadline.Elapsed.TotalSeconds, latencies.SelectMany(l => l).ToArray(), errors);
     }
 
     private static string CpuModel() =>

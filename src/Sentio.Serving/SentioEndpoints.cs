@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -204,8 +205,9 @@ public static class SentioEndpoints
         if (http.Request.ContentLength > limit) return (null, TooLarge());
         // Kestrel's own cap (30 MB unless configured) would otherwise apply instead of this endpoint's limit.
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = limit;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
+        // A declared length is read into one array of that size; a chunked body grows a buffer up to the limit.
+        using var buffer = http.Request.ContentLength is { } length ? new MemoryStream((int)length) : new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(16384);
         try
         {
             int read;
@@ -219,7 +221,11 @@ public static class SentioEndpoints
         {
             return (null, TooLarge());
         }
-        return (buffer.ToArray(), null);
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+        return (buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray(), null);
     }
 
     private static IReadOnlyDictionary<string, double> LabelMap(IReadOnlyList<string> labels, IReadOnlyList<double> values)

@@ -14,13 +14,17 @@ using Sentio.Training;
 //       [--warmup-steps 2] [--train-steps 10] [--inference-batches 10] [--memory-steps 300] [--memory-batch 8]
 // transformer: BERT (MiniLM shape) train-step tokens/s and inference sentences/s vs PyTorch
 // (tools/transformer_bench_reference.py), and resident memory over many training steps (TransformerBench.cs).
+//   dotnet run -c Release --project bench/Sentio.Bench -- serve --model-path RUN [--texts 1000] [--seconds 10] [--rounds 3]
+//       [--clients 1,4,16] [--texts-per-request 1] [--threads 1]
+// serve: offline batch texts/s beside served texts/s at 1, 4 and 16 loopback clients, p50/p99, errors (ServeBench.cs).
 var options = ParseOptions(args.Skip(1).ToArray());
 string benchmark = args.FirstOrDefault() ?? "linear";
 string repoRoot = FindRepoRoot();
 if (benchmark == "transformer") return Sentio.Bench.TransformerBench.Run(options, repoRoot);
+if (benchmark == "serve") return Sentio.Bench.ServeBench.Run(options, repoRoot);
 if (benchmark != "linear")
 {
-    Console.Error.WriteLine($"unknown benchmark '{benchmark}'; available: linear, transformer");
+    Console.Error.WriteLine($"unknown benchmark '{benchmark}'; available: linear, transformer, serve");
     return 2;
 }
 string dataDir = Path.GetFullPath(options.GetValueOrDefault("data-dir") ?? Path.Combine(repoRoot, "..", "shared", "data"));
@@ -32,7 +36,7 @@ Console.WriteLine($"GoEmotions original: {splits.Train.Count:N0} train / {splits
 
 var clock = Stopwatch.StartNew();
 using var model = new NGramLinear(new NGramLinearOptions { C = c, Threads = threads }, splits.LabelNames, seed: 13);
-model.Fit(splits.Train, splits.Validation, SilentMonitor.Instance);
+model.Fit(splits.Train, splits.Validation, FitContext.Silent);
 double sentioFit = clock.Elapsed.TotalSeconds;
 var thresholds = ThresholdTuner.Tune(model.PredictProbabilities(splits.Validation.Texts), splits.Validation.LabelMatrix(), splits.LabelNames)
     .WithStrategy(ThresholdStrategy.PerLabel);

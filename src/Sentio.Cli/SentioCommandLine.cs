@@ -64,6 +64,7 @@ public static class SentioCommandLine
         root.Add(EnsembleCommands.EnsembleCommand(output));
         root.Add(ExportCommands.Export(modelPath, output));
         root.Add(ModelCommands.Model(output));
+        root.Add(ServeCommands.Serve(modelPath, output));
         return root;
     }
 

@@ -11,7 +11,7 @@ public class ReportBrowserTests(ITestOutputHelper log)
 {
     private static readonly string[] ChromiumNames = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
 
-    private static string FindChromium() =>
+    internal static string FindChromium() =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .SelectMany(dir => ChromiumNames.Select(name => Path.Combine(dir, name)))
             .FirstOrDefault(File.Exists)

@@ -14,6 +14,7 @@ using Microsoft.OpenApi;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Prometheus;
 using Sentio.Data;
 using Sentio.Evaluation;
@@ -138,7 +139,7 @@ public static class SentioEndpoints
         }
         if (request.Threshold is { } t && !(t >= 0 && t <= 1)) return Error(StatusCodes.Status400BadRequest, $"threshold: expected a number from 0 to 1, got {t}");
 
-        var probabilities = await batcher.PredictProbabilitiesAsync(texts, http.RequestAborted);
+        if (await PredictAsync(batcher, texts, http) is not { } probabilities) return ModelFailed();
         var decisions = Decide(predictor, probabilities, request.Threshold);
         var labels = predictor.LabelNames;
         var predictions = new TextPrediction[texts.Count];
@@ -189,11 +190,28 @@ public static class SentioEndpoints
             if (row.Text.Length > options.MaxCharactersPerText)
                 return Error(StatusCodes.Status400BadRequest, $"{row.Source}:{row.Line}: {row.Text.Length} characters, over the limit of {options.MaxCharactersPerText}", "max_characters_per_text");
 
-        var probabilities = await batcher.PredictProbabilitiesAsync(rows.Select(r => r.Text).ToArray(), http.RequestAborted);
+        if (await PredictAsync(batcher, rows.Select(r => r.Text).ToArray(), http) is not { } probabilities) return ModelFailed();
         var decisions = Decide(predictor, probabilities, threshold);
         string csv = PredictionCsv.Format(rows.Select(r => r.Id).ToArray(), predictor.LabelNames, probabilities, decisions);
         return Results.File(Encoding.UTF8.GetBytes(csv), "text/csv; charset=utf-8", Path.GetFileNameWithoutExtension(name) + "-predictions.csv");
     }
+
+    /// <summary>The batcher's probabilities, or null when the model threw (logged; the caller answers a JSON 500).</summary>
+    private static async Task<double[,]?> PredictAsync(PredictionBatcher batcher, IReadOnlyList<string> texts, HttpContext http)
+    {
+        try
+        {
+            return await batcher.PredictProbabilitiesAsync(texts, http.RequestAborted);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            http.RequestServices.GetRequiredService<ILogger<PredictionBatcher>>().LogError(e, "the model failed on a batch");
+            return null;
+        }
+    }
+
+    private static IResult ModelFailed() =>
+        Error(StatusCodes.Status500InternalServerError, "the model failed on this batch; the server log has the details");
 
     private static bool[,] Decide(Inference.Predictor predictor, double[,] probabilities, double? threshold) =>
         (threshold is { } t ? ThresholdSet.Fixed(predictor.LabelNames, t) : predictor.Thresholds).Apply(probabilities);

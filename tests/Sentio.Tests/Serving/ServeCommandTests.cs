@@ -15,9 +15,9 @@ public class ServeCommandTests(LinearRunFixture run) : IClassFixture<LinearRunFi
     {
         string cli = Path.Combine(AppContext.BaseDirectory, "Sentio.Cli.dll");
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        // A 2 s batching window keeps a lone request in flight long enough to send SIGTERM meanwhile.
+        // A 3 s batching window keeps a lone request in flight long enough to send SIGTERM meanwhile.
         var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in new[] { cli, "serve", "--model-path", run.RunPath, "--urls", "http://127.0.0.1:0", "--max-batch-delay-ms", "2000" })
+        foreach (string argument in new[] { cli, "serve", "--model-path", run.RunPath, "--urls", "http://127.0.0.1:0", "--max-batch-delay-ms", "3000" })
             start.ArgumentList.Add(argument);
         using var server = Process.Start(start)!;
         var stderr = server.StandardError.ReadToEndAsync();
@@ -34,12 +34,12 @@ public class ServeCommandTests(LinearRunFixture run) : IClassFixture<LinearRunFi
             using var client = new HttpClient { BaseAddress = new Uri(address) };
             var clock = Stopwatch.StartNew();
             var inFlight = client.PostAsync("/v1/predict", new StringContent("{\"texts\": [\"What a wonderful surprise!\"]}"));
-            await Task.Delay(500);
+            await Task.Delay(1000);
             using (var kill = Process.Start("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
 
             using var response = await inFlight;
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(1.5), $"answered after {clock.Elapsed}, before the batching window closed");
+            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2.5), $"answered after {clock.Elapsed}, before the batching window closed");
             using var predictor = Predictor.Load(run.RunPath);
             var expected = predictor.Predict(["What a wonderful surprise!"])[0];
             var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("predictions")[0];

@@ -115,11 +115,11 @@ public class ServingApiTests(LinearRunFixture run) : IClassFixture<LinearRunFixt
     [Fact]
     public async Task Over_the_concurrency_limit_a_request_gets_503_with_retry_after()
     {
-        // One permit, and a batcher that waits 1.5 s for company: the first request holds the permit that long.
-        var options = new ServingOptions { MaxConcurrentRequests = 1, MaxBatchDelayMilliseconds = 1500, RetryAfterSeconds = 3 };
+        // One permit, and a batcher that waits 3 s for company: the first request holds the permit that long.
+        var options = new ServingOptions { MaxConcurrentRequests = 1, MaxBatchDelayMilliseconds = 3000, RetryAfterSeconds = 3 };
         await using var server = await TestServer.StartAsync(run.RunPath, options);
         var first = server.PostJsonAsync("/v1/predict", PredictBody(["first"]), HttpStatusCode.OK);
-        await Task.Delay(300);
+        await Task.Delay(1000);
 
         using var response = await server.Client.PostAsync("/v1/predict", new StringContent(PredictBody(["second"])));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
@@ -179,7 +179,7 @@ public class ServingApiTests(LinearRunFixture run) : IClassFixture<LinearRunFixt
     public async Task Concurrent_requests_share_model_batches_and_each_gets_its_own_rows()
     {
         // A long batching window, so requests fired together land in one or two model calls.
-        await using var server = await TestServer.StartAsync(run.RunPath, new ServingOptions { MaxBatchDelayMilliseconds = 500 });
+        await using var server = await TestServer.StartAsync(run.RunPath, new ServingOptions { MaxBatchDelayMilliseconds = 1000 });
         using var predictor = Predictor.Load(run.RunPath);
         var texts = Enumerable.Range(0, 8).Select(i => $"{Texts[i % Texts.Length]} #{i}").ToArray();
         var expected = predictor.PredictProbabilities(texts);

@@ -1,3 +1,4 @@
+using Sentio.Inference;
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
@@ -192,7 +193,7 @@ public static class SentioEndpoints
 
         if (await PredictAsync(batcher, rows.Select(r => r.Text).ToArray(), http) is not { } probabilities) return ModelFailed();
         var decisions = Decide(predictor, probabilities, threshold);
-        string csv = PredictionCsv.Format(rows.Select(r => r.Id).ToArray(), predictor.LabelNames, probabilities, decisions);
+        string csv = PredictionFiles.ToCsv(rows.Select(r => r.Id).ToArray(), predictor.LabelNames, probabilities, decisions);
         return Results.File(Encoding.UTF8.GetBytes(csv), "text/csv; charset=utf-8", Path.GetFileNameWithoutExtension(name) + "-predictions.csv");
     }
 

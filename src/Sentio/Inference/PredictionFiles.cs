@@ -20,17 +20,40 @@ public static class PredictionFiles
         }
         else
         {
-            text.AppendLine(string.Join(',', new[] { "id" }.Concat(labels.Select(l => $"{l}_probability")).Concat(labels).Select(CsvField.Quote)));
+            var probabilities = new double[predictions.Count, labels.Count];
+            var decisions = new bool[predictions.Count, labels.Count];
             for (int i = 0; i < predictions.Count; i++)
-            {
-                var p = predictions[i];
-                var fields = new List<string> { CsvField.Quote(p.Id ?? (i + 1).ToString(CultureInfo.InvariantCulture)) };
-                fields.AddRange(p.Probabilities.Select(x => x.ToString("0.######", CultureInfo.InvariantCulture)));
-                fields.AddRange(labels.Select(l => p.Labels.Contains(l) ? "1" : "0"));
-                text.AppendLine(string.Join(',', fields));
-            }
+                for (int j = 0; j < labels.Count; j++)
+                {
+                    probabilities[i, j] = predictions[i].Probabilities[j];
+                    decisions[i, j] = predictions[i].Labels.Contains(labels[j]);
+                }
+            text.Append(ToCsv(predictions.Select(p => p.Id).ToArray(), labels, probabilities, decisions));
         }
         AtomicFile.WriteText(path, text.ToString());
+    }
+
+    /// <summary>The predictions CSV: <c>id</c>, one <c>{label}_probability</c> and one 0/1 <c>{label}</c> column per label; a
+    /// text without an id gets its 1-based row number.</summary>
+    /// <param name="ids">[texts], null where a text has no id.</param>
+    /// <param name="probabilities">[texts, labels].</param>
+    /// <param name="decisions">[texts, labels].</param>
+    /// <exception cref="ArgumentException">Shapes differ.</exception>
+    public static string ToCsv(IReadOnlyList<string?> ids, IReadOnlyList<string> labelNames, double[,] probabilities, bool[,] decisions)
+    {
+        if (probabilities.GetLength(0) != ids.Count || probabilities.GetLength(1) != labelNames.Count
+            || decisions.GetLength(0) != ids.Count || decisions.GetLength(1) != labelNames.Count)
+            throw new ArgumentException($"probabilities [{probabilities.GetLength(0)}, {probabilities.GetLength(1)}] and decisions [{decisions.GetLength(0)}, {decisions.GetLength(1)}] for {ids.Count} ids and {labelNames.Count} labels");
+        var text = new StringBuilder();
+        text.AppendLine(string.Join(',', new[] { "id" }.Concat(labelNames.Select(l => $"{l}_probability")).Concat(labelNames).Select(CsvField.Quote)));
+        for (int i = 0; i < ids.Count; i++)
+        {
+            text.Append(CsvField.Quote(ids[i] ?? (i + 1).ToString(CultureInfo.InvariantCulture)));
+            for (int j = 0; j < labelNames.Count; j++) text.Append(',').Append(probabilities[i, j].ToString("0.######", CultureInfo.InvariantCulture));
+            for (int j = 0; j < labelNames.Count; j++) text.Append(decisions[i, j] ? ",1" : ",0");
+            text.AppendLine();
+        }
+        return text.ToString();
     }
 
     /// <summary>One prediction as a JSON-ready object: id, text, labels and each label's probability (6 decimals).</summary>

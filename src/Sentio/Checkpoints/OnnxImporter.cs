@@ -81,21 +81,26 @@ public static partial class OnnxImporter
     public static OnnxImport Convert(ModelProto model, string source)
     {
         var graph = model.Graph ?? throw new SentioException($"{source}: the model has no graph");
-        var initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        var producers = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
-        var consumers = new Dictionary<string, List<NodeProto>>(StringComparer.Ordinal);
-        foreach (var node in graph.Node)
+        var (tensors, constants) = MapWeights(graph, source);
+        try
         {
-            foreach (string output in node.Output) producers[output] = node;
-            foreach (string input in node.Input)
-            {
-                if (!consumers.TryGetValue(input, out var list)) consumers[input] = list = [];
-                list.Add(node);
-            }
+            return new OnnxImport(InferConfig(graph, tensors, source), tensors, constants);
         }
+        catch
+        {
+            foreach (var tensor in tensors.Values) tensor.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The graph's weights under their Hugging Face names (tensors owned by the caller), and how many
+    /// initializers were graph constants.</summary>
+    /// <exception cref="SentioException">Initializers that are neither weights nor constants (all listed), or two that map to one name.</exception>
+    public static (Dictionary<string, Tensor> Tensors, int Constants) MapWeights(GraphProto graph, string source)
+    {
+        var index = new GraphIndex(graph);
         if (graph.Initializer.Any(t => t.ExternalData.Count > 0))
             throw new SentioException($"{source}: weights stored as external data are not supported; re-export into one file");
-
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
@@ -105,21 +110,56 @@ public static partial class OnnxImporter
             {
                 if (HfTensorName().IsMatch(initializer.Name))
                     Add(tensors, initializer.Name, ToTensor(initializer, source), source);
-                else if (TraceLinearWeight(initializer, consumers, initializers) is { } traced)
+                else if (TraceLinearWeight(initializer, index) is { } traced)
                     Add(tensors, traced.Name, traced.Transpose ? Transposed(initializer, source) : ToTensor(initializer, source), source);
                 else if (IsGraphConstant(initializer)) constants++;
                 else unaccounted.Add($"{initializer.Name} {(TensorProto.Types.DataType)initializer.DataType} [{string.Join(",", initializer.Dims)}]");
             }
             if (unaccounted.Count > 0)
                 throw new SentioException($"{source}: {unaccounted.Count} initializers are neither named weights, nor MatMul weights traced to a named bias, nor graph constants: {string.Join("; ", unaccounted)}");
-            var config = InferConfig(graph, tensors, initializers, producers, consumers, source);
-            return new OnnxImport(config, tensors, constants);
+            return (tensors, constants);
         }
         catch
         {
             foreach (var tensor in tensors.Values) tensor.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Initializers by name, and each value's producing node and consuming nodes.</summary>
+    private sealed class GraphIndex
+    {
+        public readonly GraphProto Graph;
+        public readonly Dictionary<string, TensorProto> Initializers;
+        public readonly Dictionary<string, NodeProto> Producers = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, List<NodeProto>> Consumers = new(StringComparer.Ordinal);
+
+        public GraphIndex(GraphProto graph)
+        {
+            Graph = graph;
+            Initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
+            foreach (var node in graph.Node)
+            {
+                foreach (string output in node.Output) Producers[output] = node;
+                foreach (string input in node.Input)
+                {
+                    if (!Consumers.TryGetValue(input, out var list)) Consumers[input] = list = [];
+                    list.Add(node);
+                }
+            }
+        }
+
+        public IReadOnlyList<NodeProto> UsersOf(string value) => Consumers.TryGetValue(value, out var list) ? list : [];
+
+        /// <summary>An initializer, or the value of a Constant node.</summary>
+        public TensorProto? Constant(string name) =>
+            Initializers.TryGetValue(name, out var tensor) ? tensor
+                : Producers.TryGetValue(name, out var node) && node.OpType == "Constant" ? node.Attribute.FirstOrDefault(a => a.Name == "value")?.T
+                : null;
+
+        public long[]? Int64Constant(string name) => Constant(name) is { DataType: (int)TensorProto.Types.DataType.Int64 } t ? Int64s(t) : null;
+
+        public float[]? FloatConstant(string name) => Constant(name) is { DataType: (int)TensorProto.Types.DataType.Float } t ? Floats(t) : null;
     }
 
     private static void Add(Dictionary<string, Tensor> tensors, string name, Tensor tensor, string source)
@@ -134,17 +174,14 @@ public static partial class OnnxImporter
     /// <summary>An anonymous weight of a linear layer: the B input of a MatMul whose output an Add combines with a named
     /// bias (the weight is [in, out], so it is transposed), or the B input of a Gemm with a named bias (transposed unless
     /// <c>transB</c> is set).</summary>
-    private static (string Name, bool Transpose)? TraceLinearWeight(TensorProto weight, Dictionary<string, List<NodeProto>> consumers,
-        Dictionary<string, TensorProto> initializers)
+    private static (string Name, bool Transpose)? TraceLinearWeight(TensorProto weight, GraphIndex index)
     {
-        if (weight.Dims.Count != 2 || !consumers.TryGetValue(weight.Name, out var users) || users.Count != 1) return null;
-        var user = users[0];
+        if (weight.Dims.Count != 2 || index.UsersOf(weight.Name) is not [var user]) return null;
         string? BiasWeightName(string bias) =>
-            initializers.ContainsKey(bias) && bias.EndsWith(".bias", StringComparison.Ordinal) ? bias[..^".bias".Length] + ".weight" : null;
+            index.Initializers.ContainsKey(bias) && bias.EndsWith(".bias", StringComparison.Ordinal) ? bias[..^".bias".Length] + ".weight" : null;
         if (user.OpType == "MatMul" && user.Input.Count == 2 && user.Input[1] == weight.Name
-            && consumers.TryGetValue(user.Output[0], out var next) && next.Count == 1 && next[0].OpType == "Add")
+            && index.UsersOf(user.Output[0]) is [{ OpType: "Add" } add])
         {
-            var add = next[0];
             string other = add.Input[0] == user.Output[0] ? add.Input[1] : add.Input[0];
             return BiasWeightName(other) is { } name ? (name, true) : null;
         }
@@ -158,9 +195,9 @@ public static partial class OnnxImporter
         (TensorProto.Types.DataType)tensor.DataType is TensorProto.Types.DataType.Int64 or TensorProto.Types.DataType.Int32
         || tensor.Dims.Aggregate(1L, (a, b) => a * b) <= 1;
 
-    private static TransformerConfig InferConfig(GraphProto graph, Dictionary<string, Tensor> tensors, Dictionary<string, TensorProto> initializers,
-        Dictionary<string, NodeProto> producers, Dictionary<string, List<NodeProto>> consumers, string source)
+    private static TransformerConfig InferConfig(GraphProto graph, Dictionary<string, Tensor> tensors, string source)
     {
+        var index = new GraphIndex(graph);
         var ops = graph.Node.Select(n => n.OpType).ToHashSet(StringComparer.Ordinal);
         bool distil = tensors.Keys.Any(k => k.Contains(".q_lin.", StringComparison.Ordinal));
         // RoBERTa numbers positions from the attention mask (create_position_ids_from_input_ids), which exports as a CumSum.
@@ -177,7 +214,7 @@ public static partial class OnnxImporter
         if (layers == 0) throw new SentioException($"{source}: no encoder layers (initializers named *.layer.N.*)");
         var intermediate = Shape(distil ? "layer.0.ffn.lin1.weight" : "layer.0.intermediate.dense.weight");
         string query = distil ? "layer.0.attention.q_lin.bias" : "layer.0.attention.self.query.bias";
-        int heads = ReadHeads(graph, query, initializers, producers, consumers, word[1], source);
+        int heads = ReadHeads(index, query, word[1], source);
         string activation = ops.Contains("Erf") ? "gelu"
             : graph.Node.FirstOrDefault(n => n.OpType == "Gelu") is { } gelu ? (gelu.Attribute.Any(a => a.Name == "approximate" && a.S.ToStringUtf8() == "tanh") ? "gelu_new" : "gelu")
             : ops.Contains("Relu") ? "relu"
@@ -191,7 +228,7 @@ public static partial class OnnxImporter
             NumAttentionHeads = heads,
             IntermediateSize = (int)intermediate[0],
             HiddenAct = activation,
-            LayerNormEps = distil ? 1e-12 : ReadLayerNormEps(graph, initializers, producers, source),
+            LayerNormEps = distil ? 1e-12 : ReadLayerNormEps(index, source),
             MaxPositionEmbeddings = (int)positions[0],
             TypeVocabSize = distil ? 0 : (int)Shape("embeddings.token_type_embeddings.weight")[0],
             PadTokenId = modelType == "roberta" ? 1 : 0,
@@ -203,19 +240,18 @@ public static partial class OnnxImporter
 
     /// <summary>Heads from the Reshape that splits the first layer's query into [batch, seq, heads, head size]: the shape's
     /// last two entries are constants (a Concat of constants, or one constant shape).</summary>
-    private static int ReadHeads(GraphProto graph, string queryBiasSuffix, Dictionary<string, TensorProto> initializers,
-        Dictionary<string, NodeProto> producers, Dictionary<string, List<NodeProto>> consumers, long hidden, string source)
+    private static int ReadHeads(GraphIndex index, string queryBiasSuffix, long hidden, string source)
     {
-        string bias = initializers.Keys.FirstOrDefault(k => k.EndsWith(queryBiasSuffix, StringComparison.Ordinal))
+        string bias = index.Initializers.Keys.FirstOrDefault(k => k.EndsWith(queryBiasSuffix, StringComparison.Ordinal))
             ?? throw new SentioException($"{source}: no initializer named *{queryBiasSuffix}");
-        var add = consumers.GetValueOrDefault(bias)?.FirstOrDefault(n => n.OpType == "Add")
+        var add = index.UsersOf(bias).FirstOrDefault(n => n.OpType == "Add")
             ?? throw new SentioException($"{source}: {bias} feeds no Add");
-        var reshape = consumers.GetValueOrDefault(add.Output[0])?.FirstOrDefault(n => n.OpType == "Reshape")
+        var reshape = index.UsersOf(add.Output[0]).FirstOrDefault(n => n.OpType == "Reshape")
             ?? throw new SentioException($"{source}: the query projection ({add.Name}) feeds no Reshape into heads");
-        var shape = ConstantValues(reshape.Input[1], graph, initializers, producers);
-        if (shape is null && producers.TryGetValue(reshape.Input[1], out var concat) && concat.OpType == "Concat")
+        var shape = index.Int64Constant(reshape.Input[1]);
+        if (shape is null && index.Producers.TryGetValue(reshape.Input[1], out var concat) && concat.OpType == "Concat")
         {
-            var parts = concat.Input.Select(i => ConstantValues(i, graph, initializers, producers)).ToList();
+            var parts = concat.Input.Select(index.Int64Constant).ToList();
             if (parts.Count >= 2 && parts[^1] is { } last && parts[^2] is { } before) shape = [.. before, .. last];
         }
         if (shape is not { Length: >= 2 } || shape[^2] <= 0 || shape[^1] <= 0 || shape[^2] * shape[^1] != hidden)
@@ -225,33 +261,23 @@ public static partial class OnnxImporter
 
     /// <summary>The epsilon of the first LayerNorm: a LayerNormalization node's attribute, or the constant added to the
     /// variance before the Sqrt of a decomposed LayerNorm.</summary>
-    private static double ReadLayerNormEps(GraphProto graph, Dictionary<string, TensorProto> initializers, Dictionary<string, NodeProto> producers, string source)
+    private static double ReadLayerNormEps(GraphIndex index, string source)
     {
+        var graph = index.Graph;
         if (graph.Node.FirstOrDefault(n => n.OpType == "LayerNormalization") is { } layerNorm)
             return RoundTrip(layerNorm.Attribute.FirstOrDefault(a => a.Name == "epsilon")?.F ?? 1e-5f);
         foreach (var sqrt in graph.Node.Where(n => n.OpType == "Sqrt"))
         {
-            if (!producers.TryGetValue(sqrt.Input[0], out var add) || add.OpType != "Add") continue;
-            if (!add.Input.Any(i => producers.TryGetValue(i, out var mean) && mean.OpType == "ReduceMean")) continue;
+            if (!index.Producers.TryGetValue(sqrt.Input[0], out var add) || add.OpType != "Add") continue;
+            if (!add.Input.Any(i => index.Producers.TryGetValue(i, out var mean) && mean.OpType == "ReduceMean")) continue;
             foreach (string input in add.Input)
-                if (ConstantFloats(input, graph, initializers, producers) is [var eps]) return RoundTrip(eps);
+                if (index.FloatConstant(input) is [var eps]) return RoundTrip(eps);
         }
         throw new SentioException($"{source}: cannot read layer_norm_eps: no LayerNormalization node, nor Sqrt(ReduceMean(...) + constant)");
     }
 
     // 1e-12 stored as float32 is 9.9999999e-13; its shortest float text gives back the value the config had.
     private static double RoundTrip(float value) => double.Parse(value.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-
-    private static TensorProto? ConstantTensor(string name, GraphProto graph, Dictionary<string, TensorProto> initializers, Dictionary<string, NodeProto> producers) =>
-        initializers.TryGetValue(name, out var tensor) ? tensor
-            : producers.TryGetValue(name, out var node) && node.OpType == "Constant" ? node.Attribute.FirstOrDefault(a => a.Name == "value")?.T
-            : null;
-
-    private static long[]? ConstantValues(string name, GraphProto graph, Dictionary<string, TensorProto> initializers, Dictionary<string, NodeProto> producers) =>
-        ConstantTensor(name, graph, initializers, producers) is { DataType: (int)TensorProto.Types.DataType.Int64 } t ? Int64s(t) : null;
-
-    private static float[]? ConstantFloats(string name, GraphProto graph, Dictionary<string, TensorProto> initializers, Dictionary<string, NodeProto> producers) =>
-        ConstantTensor(name, graph, initializers, producers) is { DataType: (int)TensorProto.Types.DataType.Float } t ? Floats(t) : null;
 
     private static long[] Int64s(TensorProto t) =>
         t.RawData.Length > 0 ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(t.RawData.Span).ToArray() : t.Int64Data.ToArray();

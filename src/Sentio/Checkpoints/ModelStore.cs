@@ -51,6 +51,16 @@ public sealed partial class ModelStore
     /// <summary>Whether <paramref name="entry"/> is complete in the cache.</summary>
     public bool IsCached(ModelEntry entry) => IsModelFolder(CacheFolder(entry));
 
+    /// <summary>A <c>pretrained:</c> value made independent of the current directory: a path that exists relative to
+    /// <paramref name="baseDirectory"/>, or anything that is not a registry name or hub id, becomes absolute; a registry
+    /// name or hub id stays as it is.</summary>
+    public static string Locate(string nameOrPath, string baseDirectory)
+    {
+        string absolute = Path.GetFullPath(nameOrPath, baseDirectory);
+        bool name = ModelRegistry.TryGet(nameOrPath, out _) || HubIdPattern().IsMatch(nameOrPath);
+        return Directory.Exists(absolute) || !name ? absolute : nameOrPath;
+    }
+
     /// <summary>The model folder for <paramref name="nameOrPath"/>, fetched on first use.</summary>
     /// <exception cref="SentioException">Not a folder, registry name or hub id, or every source failed (each is named).</exception>
     public string Resolve(string nameOrPath) => Pull(nameOrPath).Folder;

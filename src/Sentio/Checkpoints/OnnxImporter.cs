@@ -217,8 +217,10 @@ public static partial class OnnxImporter
         int heads = ReadHeads(index, query, word[1], source);
         string activation = ops.Contains("Erf") ? "gelu"
             : graph.Node.FirstOrDefault(n => n.OpType == "Gelu") is { } gelu ? (gelu.Attribute.Any(a => a.Name == "approximate" && a.S.ToStringUtf8() == "tanh") ? "gelu_new" : "gelu")
+            // The tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) is the only cube in an encoder.
+            : graph.Node.Any(n => n.OpType == "Pow" && index.FloatConstant(n.Input[1]) is [3f]) ? "gelu_new"
             : ops.Contains("Relu") ? "relu"
-            : throw new SentioException($"{source}: cannot tell the activation: the graph has no Erf, Gelu or Relu node");
+            : throw new SentioException($"{source}: cannot tell the activation: the graph has no Erf, Gelu, cube (tanh GELU) or Relu node");
         var config = new TransformerConfig
         {
             ModelType = modelType,

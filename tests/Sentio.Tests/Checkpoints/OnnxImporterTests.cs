@@ -101,3 +101,39 @@ public class OnnxImporterTests
         return node;
     }
 }
+
+/// <summary>torch.onnx exports (tools/make_onnx_fixtures.py, Debian's torch 1.13) of the tiny classifiers whose
+/// weights are the committed safetensors fixtures: converting back must give every tensor and the config exactly.</summary>
+public class OnnxImporterRoundTripTests
+{
+    [Theory]
+    [InlineData("bert")]
+    [InlineData("distilbert")]
+    [InlineData("roberta")]
+    public void A_torch_onnx_export_converts_back_to_the_original_checkpoint(string name)
+    {
+        string folder = Sentio.Tests.Transformers.ModelExactnessTests.Folder(name);
+        var import = OnnxImporter.Convert(OnnxImporter.Read(Path.Combine(TestPaths.Fixtures, "transformers", "onnx", name + ".onnx")), name);
+        var original = SafeTensors.Read(Path.Combine(folder, "model.safetensors"));
+        try
+        {
+            Assert.Equal(original.Keys.Order(StringComparer.Ordinal), import.Tensors.Keys.Order(StringComparer.Ordinal));
+            foreach (var (key, tensor) in original)
+            {
+                Assert.Equal(tensor.shape, import.Tensors[key].shape);
+                Assert.True(tensor.allclose(import.Tensors[key], rtol: 0, atol: 0), key);
+            }
+            var expected = TransformerConfig.Read(Path.Combine(folder, "config.json"));
+            var inferred = import.Config;
+            Assert.Equal(
+                (expected.ModelType, expected.VocabSize, expected.HiddenSize, expected.NumHiddenLayers, expected.NumAttentionHeads, expected.IntermediateSize,
+                    expected.HiddenAct, expected.LayerNormEps, expected.MaxPositionEmbeddings, expected.TypeVocabSize, expected.PadTokenId),
+                (inferred.ModelType, inferred.VocabSize, inferred.HiddenSize, inferred.NumHiddenLayers, inferred.NumAttentionHeads, inferred.IntermediateSize,
+                    inferred.HiddenAct, inferred.LayerNormEps, inferred.MaxPositionEmbeddings, inferred.TypeVocabSize, inferred.PadTokenId));
+        }
+        finally
+        {
+            foreach (var tensor in original.Values.Concat(import.Tensors.Values)) tensor.Dispose();
+        }
+    }
+}

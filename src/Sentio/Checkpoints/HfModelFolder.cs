@@ -4,18 +4,18 @@ using static TorchSharp.torch;
 namespace Sentio.Checkpoints;
 
 /// <summary>A Hugging Face model folder: <c>config.json</c>, weights in <c>model.safetensors</c> (or a sharded
-/// <c>model.safetensors.index.json</c> with its shards) and the tokenizer's files: reading its weights and tokenizer.
-/// Building a classifier from such a folder is <c>Models.HuggingFaceClassifier</c>'s job.</summary>
+/// <c>model.safetensors.index.json</c> with its shards, or <c>pytorch_model.bin</c>) and the tokenizer's files: reading its
+/// weights and tokenizer. Building a classifier from such a folder is <c>Models.HuggingFaceClassifier</c>'s job.</summary>
 public static class HfModelFolder
 {
     public const string ConfigFile = "config.json";
     public const string WeightsFile = "model.safetensors";
     public const string PickleWeightsFile = "pytorch_model.bin";
 
-    /// <summary>Reads the folder's weights: <c>model.safetensors</c>, else the sharded index. Returns the tensors (owned
-    /// by the caller) and the file they came from.</summary>
-    /// <exception cref="SentioException">No safetensors weights; when only <c>pytorch_model.bin</c> exists the message says
-    /// how to convert it (Sentio does not unpickle).</exception>
+    /// <summary>Reads the folder's weights: <c>model.safetensors</c>, else the sharded index, else <c>pytorch_model.bin</c>
+    /// (through <see cref="PickleWeights"/>, which runs no code from the file). Returns the tensors (owned by the caller)
+    /// and the file they came from.</summary>
+    /// <exception cref="SentioException">No weights file, or one that cannot be read.</exception>
     public static (Dictionary<string, Tensor> Tensors, string Source) ReadWeights(string folder)
     {
         string single = Path.Combine(folder, WeightsFile);
@@ -23,12 +23,8 @@ public static class HfModelFolder
         string index = Path.Combine(folder, SafeTensors.IndexFile);
         if (File.Exists(index)) return (SafeTensors.ReadSharded(index), index);
         string pickle = Path.Combine(folder, PickleWeightsFile);
-        if (File.Exists(pickle))
-            throw new SentioException(
-                $"{pickle}: Sentio reads only safetensors weights (a pickle can run code when loaded). Convert once with " +
-                $"python -c \"import torch; from safetensors.torch import save_file; save_file({{k: v.contiguous() for k, v in torch.load('{pickle}', map_location='cpu').items()}}, '{single}', metadata={{'format': 'pt'}})\" " +
-                "or with transformers: AutoModel.from_pretrained(folder).save_pretrained(folder, safe_serialization=True)");
-        throw new SentioException($"{folder}: no {WeightsFile} or {SafeTensors.IndexFile}; is it a Hugging Face model folder?");
+        if (File.Exists(pickle)) return (PickleWeights.Read(pickle), pickle);
+        throw new SentioException($"{folder}: no {WeightsFile}, {SafeTensors.IndexFile} or {PickleWeightsFile}; is it a Hugging Face model folder?");
     }
 
     /// <summary>The folder's tokenizer: WordPiece from <c>vocab.txt</c>, else byte-level BPE from <c>vocab.json</c> +

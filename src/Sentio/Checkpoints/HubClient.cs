@@ -43,7 +43,7 @@ public sealed record HubClientOptions
 /// <summary>A downloaded snapshot: the folder holding the files (an HF model folder) and the commit it belongs to.</summary>
 public sealed record HubSnapshot(string Folder, string Commit, IReadOnlyList<string> Files);
 
-/// <summary>Downloads a model repository's config, tokenizer files and safetensors weights into a cache laid out like
+/// <summary>Downloads a model repository's config, tokenizer files and weights (safetensors, else pytorch_model.bin) into a cache laid out like
 /// huggingface_hub's: <c>models--org--name/blobs/{etag}</c> holds content, <c>snapshots/{commit}/{file}</c> links to it,
 /// <c>refs/{revision}</c> names the commit. Interrupted downloads resume from <c>blobs/{etag}.incomplete</c> with an HTTP
 /// Range request; LFS files (weights) are checked against the sha256 the hub sends in <c>X-Linked-Etag</c>.</summary>
@@ -72,10 +72,10 @@ public sealed partial class HubClient : IDisposable
     public void Dispose() => http.Dispose();
 
     /// <summary>Downloads (or, offline, finds in the cache) config.json, the tokenizer files and the weights
-    /// (model.safetensors, or model.safetensors.index.json and its shards) of <paramref name="repoId"/> at
+    /// (model.safetensors, or model.safetensors.index.json and its shards, else pytorch_model.bin) of <paramref name="repoId"/> at
     /// <paramref name="revision"/>, and returns the snapshot folder, ready for <c>HuggingFaceClassifier.LoadClassifier</c>.</summary>
-    /// <exception cref="SentioException">Bad repo id, a network or HTTP error, a sha256 mismatch, a repository with only
-    /// pytorch_model.bin, or (offline) a snapshot the cache lacks.</exception>
+    /// <exception cref="SentioException">Bad repo id, a network or HTTP error, a sha256 mismatch, a repository without
+    /// weights, or (offline) a snapshot the cache lacks.</exception>
     public HubSnapshot Pull(string repoId, string revision = "main", CancellationToken cancellation = default)
     {
         if (!RepoIdPattern().IsMatch(repoId) || repoId.Contains(".."))
@@ -95,8 +95,8 @@ public sealed partial class HubClient : IDisposable
         string folder = Path.Combine(repoFolder, "snapshots", commit);
         if (!File.Exists(Path.Combine(folder, HfModelFolder.ConfigFile)))
             throw new SentioException($"{Path.Combine(folder, HfModelFolder.ConfigFile)}: not found; {hint}");
-        if (!File.Exists(Path.Combine(folder, HfModelFolder.WeightsFile)) && !File.Exists(Path.Combine(folder, SafeTensors.IndexFile)))
-            throw new SentioException($"{folder}: no {HfModelFolder.WeightsFile} or {SafeTensors.IndexFile}; {hint}");
+        if (!new[] { HfModelFolder.WeightsFile, SafeTensors.IndexFile, HfModelFolder.PickleWeightsFile }.Any(f => File.Exists(Path.Combine(folder, f))))
+            throw new SentioException($"{folder}: no {HfModelFolder.WeightsFile}, {SafeTensors.IndexFile} or {HfModelFolder.PickleWeightsFile}; {hint}");
         var files = Directory.EnumerateFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
         return new HubSnapshot(folder, commit, files!);
     }
@@ -129,9 +129,11 @@ public sealed partial class HubClient : IDisposable
                 fetched.Add(shard);
             }
         }
-        else if (Head(repoId, commit, HfModelFolder.PickleWeightsFile, cancellation) is not null)
-            throw new SentioException($"{Url(repoId, commit, HfModelFolder.PickleWeightsFile)}: {repoId} has only pickle weights, which Sentio does not load. " +
-                "Convert them to model.safetensors (transformers: AutoModel.from_pretrained(...).save_pretrained(folder, safe_serialization=True)) and load the folder.");
+        else if (Head(repoId, commit, HfModelFolder.PickleWeightsFile, cancellation) is { } pickle)
+        {
+            Fetch(repoId, commit, repoFolder, pickle, cancellation); // read by PickleWeights, which runs nothing from the file
+            fetched.Add(pickle.File);
+        }
         else
             throw new SentioException($"{Url(repoId, commit, HfModelFolder.WeightsFile)}: not found (404), nor {SafeTensors.IndexFile}");
 

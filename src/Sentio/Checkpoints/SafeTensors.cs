@@ -101,7 +101,9 @@ public static class SafeTensors
     }
 
     /// <summary>Writes <paramref name="tensors"/> (float tensors stored as <paramref name="dtype"/>, I64/I32 tensors as they
-    /// are) with the given <c>__metadata__</c>, atomically. Tensor names are written in ordinal order.</summary>
+    /// are) with the given <c>__metadata__</c>, atomically. Tensors are laid out as the safetensors library lays them out
+    /// (by dtype: I64, F64, F32, I32, BF16, F16; then by ordinal name), so that the same tensors give the same bytes as
+    /// <c>safetensors.torch.save_file</c>.</summary>
     public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors,
         IReadOnlyDictionary<string, string>? metadata = null, SafeTensorsDType dtype = SafeTensorsDType.F32)
     {
@@ -114,9 +116,10 @@ public static class SafeTensors
         }
         var blobs = new List<byte[]>();
         long offset = 0;
-        foreach (string name in tensors.Keys.Order(StringComparer.Ordinal))
+        var encoded = tensors.Keys.Select(name => (Name: name, Encoded: Encode(tensors[name], dtype)))
+            .OrderBy(t => StorageRank(t.Encoded.DType)).ThenBy(t => t.Name, StringComparer.Ordinal).ToList();
+        foreach (var (name, (dtypeName, bytes)) in encoded)
         {
-            var (dtypeName, bytes) = Encode(tensors[name], dtype);
             header[name] = new JsonObject
             {
                 ["dtype"] = dtypeName,
@@ -278,6 +281,10 @@ public static class SafeTensors
             }
         }
     }
+
+    // The safetensors library sorts tensors by its Dtype enum, descending, before it writes them.
+    private static int StorageRank(string dtype) => Array.IndexOf(StorageOrder, dtype);
+    private static readonly string[] StorageOrder = ["I64", "F64", "F32", "I32", "BF16", "F16"];
 
     /// <summary>Round-to-nearest-even, as torch's float → bfloat16 conversion does.</summary>
     private static ushort ToBFloat16(float value)

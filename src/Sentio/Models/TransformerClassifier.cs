@@ -72,7 +72,7 @@ public sealed partial class TransformerClassifier : ITrainableClassifier
         head?.Dispose();
         head = null;
         torch.manual_seed(Seed);
-        (model, tokenizer) = Options.Pretrained != null ? LoadPretrained(Options.Pretrained, monitor) : BuildFromScratch(Options.FromScratch!);
+        (model, tokenizer) = Options.Pretrained != null ? LoadPretrained(ModelStore.FromEnvironment().Resolve(Options.Pretrained), monitor) : BuildFromScratch(Options.FromScratch!);
         CheckMaxLength(model.Config, Options.MaxLength, "model.max_length");
         model.Module.to(TorchDevice);
         BindClassifierWeights();

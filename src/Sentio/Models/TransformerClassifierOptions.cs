@@ -1,3 +1,4 @@
+using Sentio.Checkpoints;
 using Sentio.Configuration;
 using Sentio.Training;
 
@@ -84,7 +85,8 @@ public sealed record ScratchEncoderOptions : IValidatableOptions
 /// <summary>The <c>model:</c> section of <c>sentio.TransformerClassifier.v1</c>.</summary>
 public sealed record TransformerClassifierOptions : IValidatableOptions, IOptionsWithPaths
 {
-    /// <summary>A Hugging Face folder (config.json, model.safetensors, tokenizer files) to start from: an encoder (keys with or
+    /// <summary>A Hugging Face folder (config.json, model.safetensors, tokenizer files), a registry name
+    /// (<c>all-MiniLM-L6-v2</c>, <c>snowflake-arctic-embed-xs</c>) or a hub id, resolved by <see cref="ModelStore"/>, to start from: an encoder (keys with or
     /// without the <c>bert.</c> / <c>distilbert.</c> / <c>roberta.</c> prefix) or a sequence classifier, whose head is kept when
     /// its id2label equals the training labels and replaced otherwise. Relative to the current directory. Exactly one of
     /// this and <see cref="FromScratch"/>.</summary>
@@ -95,7 +97,7 @@ public sealed record TransformerClassifierOptions : IValidatableOptions, IOption
 
     public object WithAbsolutePaths(string baseDirectory) => this with
     {
-        Pretrained = Pretrained == null ? null : Path.GetFullPath(Pretrained, baseDirectory),
+        Pretrained = Pretrained == null ? null : ModelStore.Locate(Pretrained, baseDirectory),
         FromScratch = FromScratch?.Vocab == null ? FromScratch : FromScratch with { Vocab = Path.GetFullPath(FromScratch.Vocab, baseDirectory) },
     };
 

@@ -240,13 +240,13 @@ public class HubClientTests
     }
 
     [Fact]
-    public void A_repository_with_only_pickle_weights_is_refused_with_the_conversion()
+    public void A_repository_with_only_pickle_weights_downloads_them()
     {
         using var hub = TinyBert(withWeights: false);
         using var client = new HubClient(Options(hub, TestPaths.NewTempDirectory()));
-        var error = Assert.Throws<SentioException>(() => client.Pull("sentio/tiny-bert"));
-        Assert.Contains("pytorch_model.bin: sentio/tiny-bert has only pickle weights", error.Message);
-        Assert.Contains("safe_serialization=True", error.Message);
+        var snapshot = client.Pull("sentio/tiny-bert");
+        Assert.Equal(["config.json", "vocab.txt", "pytorch_model.bin"], snapshot.Files);
+        Assert.Equal(new byte[] { 0x80, 0x02 }, File.ReadAllBytes(Path.Combine(snapshot.Folder, "pytorch_model.bin")));
     }
 
     [Fact]

@@ -141,7 +141,8 @@ public static class DatasetLoader
         return Read(fullPath, options.Format ?? InferFormat(fullPath, options), options, folder, labelNames);
     }
 
-    /// <summary>Texts and ids to predict on. A <c>.txt</c> file without a delimiter holds one text per line. A
+    /// <summary>Texts and ids to predict on. A <c>.txt</c> file holds one text per line unless a delimiter splits every
+    /// one of its first lines into the same number of fields. A
     /// <c>.jsonl</c> / <c>.parquet</c> file has a text field and an optional id field. Any other file is delimited
     /// (delimiter and header sniffed unless <paramref name="layout"/> sets them): a text column and an optional id
     /// column, or the headerless GoEmotions layout (text, labels, id). Label columns are ignored.</summary>
@@ -167,7 +168,7 @@ public static class DatasetLoader
             foreach (var (id, text, line) in records) Add(id, text, line);
             return NonEmpty(texts, fileName);
         }
-        if (extension == ".txt" && layout.Delimiter == null && layout.Columns == null && DelimitedText.Sniff(DelimitedText.ReadAllText(path)) == null)
+        if (extension == ".txt" && layout.Delimiter == null && layout.Columns == null && DelimitedText.Sniff(DelimitedText.ReadAllText(path), agreement: 1) == null)
         {
             foreach (var (line, text) in DelimitedText.Lines(DelimitedText.ReadAllText(path))) Add(null, text, line);
             return NonEmpty(texts, fileName);

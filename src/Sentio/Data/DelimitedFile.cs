@@ -51,12 +51,13 @@ internal static class DelimitedFile
     private static bool SniffHeader(List<DelimitedRow> rows)
     {
         string[] first = rows[0].Fields;
+        if (LooksLikeGoEmotions(rows[0])) return false;
         if (first.Any(field => KnownColumnNames.Contains(field.Trim(), StringComparer.OrdinalIgnoreCase))) return true;
         var sample = rows.Skip(1).Take(SampleRows).ToList();
         int headerVotes = 0, dataVotes = 0;
         for (int c = 0; c < first.Length; c++)
         {
-            var below = sample.Where(row => row.Fields.Length > c).Select(row => row.Fields[c].Trim()).ToList();
+            var below = sample.Where(row => row.Fields.Length > c).Select(row => row.Fields[c].Trim()).Where(value => value.Length > 0).ToList();
             if (below.Count == 0) continue;
             string top = first[c].Trim();
             if (below.All(IsNumberList))

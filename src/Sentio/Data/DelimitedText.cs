@@ -76,14 +76,15 @@ internal static class DelimitedText
         }).FromText(content);
         foreach (SepReader.Row row in reader)
         {
+            // Sep 0.17 numbers the first row's lines as if a header preceded it; the first row starts on line 1.
+            int line = row.RowIndex == 0 ? 1 : row.LineNumberFrom;
             var fields = new string[row.ColCount];
             for (int i = 0; i < fields.Length; i++)
             {
                 ReadOnlySpan<char> raw = row[i].Span;
-                fields[i] = quoted && raw.StartsWith('"') ? Unquote(raw, fileName, row.LineNumberFrom, i) : raw.ToString();
+                fields[i] = quoted && raw.StartsWith('"') ? Unquote(raw, fileName, line, i) : raw.ToString();
             }
-            if (!quoted && fields.Length > 0 && fields[^1].EndsWith('\r')) fields[^1] = fields[^1][..^1];
-            yield return new DelimitedRow(row.LineNumberFrom, fields);
+            yield return new DelimitedRow(line, fields);
         }
     }
 
@@ -115,7 +116,8 @@ internal static class DelimitedText
     /// <summary>The delimiter of <paramref name="content"/>: of <see cref="Candidates"/>, the one that splits the most of
     /// the first records into the same number of fields (at least two), fields quoted as in CSV; ties go to the
     /// earlier candidate. Null when none splits any record.</summary>
-    public static char? Sniff(string content)
+    /// <param name="agreement">The share of the first records that must split into the same number of fields.</param>
+    public static char? Sniff(string content, double agreement = 0)
     {
         const int sampleRecords = 64;
         char? best = null;
@@ -132,7 +134,7 @@ internal static class DelimitedText
             var usable = counts.Where(pair => pair.Key > 0).ToList();
             if (records == 0 || usable.Count == 0) continue;
             double score = (double)usable.Max(pair => pair.Value) / records;
-            if (score > bestScore) (best, bestScore) = (candidate, score);
+            if (score > bestScore && score >= agreement) (best, bestScore) = (candidate, score);
         }
         return best;
     }

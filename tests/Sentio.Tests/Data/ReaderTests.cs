@@ -126,7 +126,7 @@ public class ReaderTests
     [InlineData("goemotions", "fine\t0\tid\nno id\t1\n", "bad.tsv:2: expected 3 tab-separated fields (text, labels, id), got 2")]
     [InlineData("goemotions", "fine\t0,0\tid\n", "bad.tsv:1: label index 0 is repeated")]
     [InlineData("goemotions", "\t0\tid\n", "bad.tsv:1: empty text")]
-    [InlineData("label_list", "text,labels\na,\"[joy\"\n", "bad.csv:2: labels '[joy' are not a JSON list of strings")]
+    [InlineData("label_list", "text,labels\na,\"[joy\"\n", "bad.csv:2: labels '[joy' are not a list (write")]
     public void BadInputNamesFileAndLine(string reader, string content, string expectedStart)
     {
         string path = WriteTemp(reader == "goemotions" ? "bad.tsv" : "bad.csv", content);

@@ -228,7 +228,7 @@ public static class RecordFileReader
     private static object? FromJson(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.String => element.GetString(),
-        JsonValueKind.Number => element.TryGetInt64(out long n) ? n : element.GetDouble(),
+        JsonValueKind.Number => element.TryGetInt64(out long n) ? (object)n : element.GetDouble(),
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         JsonValueKind.Array => element.EnumerateArray().Select(FromJson).ToList(),

@@ -14,13 +14,16 @@ using Sentio.Training;
 //       [--warmup-steps 2] [--train-steps 10] [--inference-batches 10] [--memory-steps 300] [--memory-batch 8]
 // transformer: BERT (MiniLM shape) train-step tokens/s and inference sentences/s vs PyTorch
 // (tools/transformer_bench_reference.py), and resident memory over many training steps (TransformerBench.cs).
+//   dotnet run -c Release --project bench/Sentio.Bench -- reading [--file /tmp/go_emotions_dataset.csv] [--repeats 5]
+// reading: the old hand-written CSV parser vs Sep on the Kaggle GoEmotions layout (ReadingBench.cs).
 var options = ParseOptions(args.Skip(1).ToArray());
 string benchmark = args.FirstOrDefault() ?? "linear";
 string repoRoot = FindRepoRoot();
 if (benchmark == "transformer") return Sentio.Bench.TransformerBench.Run(options, repoRoot);
+if (benchmark == "reading") return Sentio.Bench.ReadingBench.Run(options);
 if (benchmark != "linear")
 {
-    Console.Error.WriteLine($"unknown benchmark '{benchmark}'; available: linear, transformer");
+    Console.Error.WriteLine($"unknown benchmark '{benchmark}'; available: linear, transformer, reading");
     return 2;
 }
 string dataDir = Path.GetFullPath(options.GetValueOrDefault("data-dir") ?? Path.Combine(repoRoot, "..", "shared", "data"));

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Sentio.Configuration;
 using Sentio.Data;
@@ -184,7 +183,7 @@ public static class SentioCommandLine
     private static Command PredictCommand(Option<string> modelPath, TextWriter output)
     {
         var text = new Option<string[]>("--text") { Description = "A text to label (repeatable)", AllowMultipleArgumentsPerToken = false };
-        var input = new Option<string?>("--input") { Description = "A file of texts: .txt (one per line), .csv or .tsv (text column found by name)" };
+        var input = new Option<string?>("--input") { Description = "A file of texts: .txt (one per line), any delimited file (delimiter and header sniffed; text column found by name), .jsonl or .parquet" };
         var outputFile = new Option<string?>("--output") { Description = "With --input: write predictions here (.csv: id, probabilities, 0/1 columns; .jsonl: one JSON object per line)" };
         var textColumn = new Option<string?>("--text-column") { Description = "With a CSV --input: the text column (default: found by name)" };
         var idColumn = new Option<string?>("--id-column") { Description = "With a CSV --input: the id column (default: 'id' when present)" };
@@ -302,26 +301,16 @@ public static class SentioCommandLine
 
     private static void WritePredictions(string path, IReadOnlyList<Prediction> predictions, IReadOnlyList<string> labels)
     {
-        var text = new StringBuilder();
         if (path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
         {
-            foreach (var p in predictions) text.AppendLine(JsonSerializer.Serialize(PredictionJson(p, labels), AtomicFile.JsonLine));
+            AtomicFile.WriteText(path, string.Concat(predictions.Select(p => JsonSerializer.Serialize(PredictionJson(p, labels), AtomicFile.JsonLine) + Environment.NewLine)));
+            return;
         }
-        else
-        {
-            text.AppendLine(string.Join(',', new[] { "id" }.Concat(labels.Select(l => $"{l}_probability")).Concat(labels)));
-            for (int i = 0; i < predictions.Count; i++)
-            {
-                var p = predictions[i];
-                var fields = new List<string> { Csv(p.Id ?? (i + 1).ToString(CultureInfo.InvariantCulture)) };
-                fields.AddRange(p.Probabilities.Select(x => x.ToString("0.######", CultureInfo.InvariantCulture)));
-                fields.AddRange(labels.Select(l => p.Labels.Contains(l) ? "1" : "0"));
-                text.AppendLine(string.Join(',', fields));
-            }
-        }
-        AtomicFile.WriteText(path, text.ToString());
+        var rows = predictions.Select((p, i) => (IReadOnlyList<string>)
+            [p.Id ?? (i + 1).ToString(CultureInfo.InvariantCulture),
+                .. p.Probabilities.Select(x => x.ToString("0.######", CultureInfo.InvariantCulture)),
+                .. labels.Select(l => p.Labels.Contains(l) ? "1" : "0")]);
+        AtomicFile.WriteText(path, CsvText.Write(["id", .. labels.Select(l => $"{l}_probability"), .. labels], rows));
     }
 
-    private static string Csv(string field) =>
-        field.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
 }

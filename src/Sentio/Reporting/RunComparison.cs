@@ -46,14 +46,11 @@ public sealed record RunComparison(string Split, IReadOnlyList<ComparisonRow> Ro
     /// <summary>The same table as CSV (RFC 4180 quoting, full-precision numbers, empty cells for n/a).</summary>
     public string ToCsv()
     {
-        static string Quote(string field) => field.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
         static string R(double value) => value.ToString("R", CultureInfo.InvariantCulture);
-        var csv = new StringBuilder();
-        csv.AppendLine(string.Join(',', Header.Select(h => h.Replace(' ', '_').Replace("(s)", "seconds").Replace("-", "_"))));
-        foreach (var r in Rows)
-            csv.AppendLine(string.Join(',', Quote(r.Run), Quote(r.Architecture), r.Parameters?.ToString(CultureInfo.InvariantCulture) ?? "",
-                r.FitSeconds is { } s ? R(s) : "", R(r.MicroF1), R(r.MacroF1), R(r.MicroPrecision), R(r.MicroRecall), R(r.HammingLoss), R(r.SubsetAccuracy)));
-        return csv.ToString();
+        var rows = Rows.Select(r => (IReadOnlyList<string>)
+            [r.Run, r.Architecture, r.Parameters?.ToString(CultureInfo.InvariantCulture) ?? "",
+                r.FitSeconds is { } s ? R(s) : "", R(r.MicroF1), R(r.MacroF1), R(r.MicroPrecision), R(r.MicroRecall), R(r.HammingLoss), R(r.SubsetAccuracy)]);
+        return CsvText.Write(Header.Select(h => h.Replace(' ', '_').Replace("(s)", "seconds").Replace("-", "_")).ToArray(), rows);
     }
 
     /// <summary>Grouped bars of macro- and micro-F1 per run, as PNG bytes.</summary>

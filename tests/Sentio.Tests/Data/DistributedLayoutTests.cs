@@ -142,6 +142,19 @@ public class DistributedLayoutTests
     }
 
     [Fact]
+    public void SingleLabelClassesNameTheRowWithTwoLabels()
+    {
+        string folder = TestPaths.NewTempDirectory();
+        File.WriteAllText(Path.Combine(folder, "train.txt"), "i feel happy;joy\ni am furious;anger\ni feel fine;joy\n");
+        var dataset = DatasetLoader.ReadFile(Path.Combine(folder, "train.txt"), new DataOptions());
+        Assert.Equal([1, 0, 1], SingleLabelClasses.Of(dataset));
+
+        File.WriteAllText(Path.Combine(folder, "two.csv"), "text,labels\nhappy,joy\n\"happy and angry\",\"joy,anger\"\n");
+        var error = Assert.Throws<SentioException>(() => SingleLabelClasses.Of(LabelListCsvReader.Read(Path.Combine(folder, "two.csv"))));
+        Assert.Equal("two.csv:3: 2 labels (anger, joy); a single-label dataset has exactly one class per text", error.Message);
+    }
+
+    [Fact]
     public void SemEvalCsvStillLoadsAndDelimiterKeyIsValidated()
     {
         var semeval = LoadTrain(Path.Combine(TestPaths.SharedData, "semeval2025-track-a"), "  train: train.csv\n");

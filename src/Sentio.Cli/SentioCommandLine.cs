@@ -165,7 +165,7 @@ public static class SentioCommandLine
     private static Command PredictCommand(Option<string> modelPath, TextWriter output)
     {
         var text = new Option<string[]>("--text") { Description = "A text to label (repeatable)", AllowMultipleArgumentsPerToken = false };
-        var input = new Option<string?>("--input") { Description = "A file of texts: .txt (one per line), .csv or .tsv (text column found by name)" };
+        var input = new Option<string?>("--input") { Description = "A file of texts: .txt (one per line), any delimited file (delimiter and header sniffed; text column found by name), .jsonl or .parquet" };
         var outputFile = new Option<string?>("--output") { Description = "With --input: write predictions here (.csv: id, probabilities, 0/1 columns; .jsonl: one JSON object per line)" };
         var textColumn = new Option<string?>("--text-column") { Description = "With a CSV --input: the text column (default: found by name)" };
         var idColumn = new Option<string?>("--id-column") { Description = "With a CSV --input: the id column (default: 'id' when present)" };

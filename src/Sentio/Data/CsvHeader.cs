@@ -1,6 +1,6 @@
 namespace Sentio.Data;
 
-/// <summary>The header row of a CSV file: column names and where each one is.</summary>
+/// <summary>The column names of a delimited file (its header row, or the configured <c>columns</c>) and where each one is.</summary>
 internal sealed class CsvHeader
 {
     /// <summary>Column names tried, in order, when no text column is given.</summary>
@@ -22,16 +22,6 @@ internal sealed class CsvHeader
             if (!seen.TryAdd(Names[i], i))
                 throw SentioException.At(fileName, Line, $"duplicate column name '{Names[i]}' (columns {seen[Names[i]] + 1} and {i + 1})");
         }
-    }
-
-    /// <summary>Parses a CSV file whose first row is the header: the header, and all rows with the header at index 0.</summary>
-    /// <exception cref="SentioException">The file is missing, empty, malformed, or its header is invalid.</exception>
-    public static (CsvHeader Header, List<DelimitedRow> Rows) ReadFile(string path)
-    {
-        string fileName = Path.GetFileName(path);
-        var rows = DelimitedText.ParseCsv(DelimitedText.ReadAllText(path), fileName).ToList();
-        if (rows.Count == 0) throw new SentioException($"{fileName}: empty file (expected a header row)");
-        return (new CsvHeader(rows[0], fileName), rows);
     }
 
     public IReadOnlyList<string> Names { get; }

@@ -14,6 +14,12 @@ public enum DataFormat
 
     /// <summary>CSV with a text column and one column listing the labels (<c>label_list_csv</c>).</summary>
     LabelListCsv,
+
+    /// <summary>JSON Lines in the Hugging Face datasets layouts (<c>jsonl</c>); see <see cref="RecordFileReader"/>.</summary>
+    Jsonl,
+
+    /// <summary>Parquet in the Hugging Face datasets layouts (<c>parquet</c>); see <see cref="RecordFileReader"/>.</summary>
+    Parquet,
 }
 
 /// <summary>The <c>data:</c> section of a config: which dataset to train and evaluate on and how its files
@@ -35,10 +41,24 @@ public sealed record DataOptions : IValidatableOptions
     /// <summary>The test file; null carves <see cref="TestFraction"/> of train. Default: null.</summary>
     public string? Test { get; init; }
 
-    /// <summary>The files' layout; null infers it: <c>.tsv</c> is GoEmotions TSV, a <c>.csv</c> whose header has a
-    /// label-list column (or with <see cref="LabelColumn"/> set) is a label-list CSV, any other <c>.csv</c> a wide
-    /// CSV. Default: null.</summary>
+    /// <summary>The files' layout; null infers it: <c>.jsonl</c> / <c>.json</c> is JSON Lines, <c>.parquet</c> Parquet;
+    /// any other file is delimited (see <see cref="DatasetLoader.InferFormat"/>): headerless in the GoEmotions layout is
+    /// GoEmotions TSV, a label-list column (or <see cref="LabelColumn"/> set) makes a label-list file, else wide.
+    /// Default: null.</summary>
     public DataFormat? Format { get; init; }
+
+    /// <summary>The field delimiter of a delimited file: <c>"\t"</c> (or <c>tab</c>), <c>","</c>, <c>";"</c> or
+    /// <c>"|"</c>; null sniffs it from the content. Tab-separated files are read without quoting. Default: null.</summary>
+    public string? Delimiter { get; init; }
+
+    /// <summary>Whether a delimited file's first row names its columns; null sniffs it. Default: null.</summary>
+    public bool? Header { get; init; }
+
+    /// <summary>Column names for delimited files without a header, e.g. <c>[text, label]</c>. Default: null.</summary>
+    public IReadOnlyList<string>? Columns { get; init; }
+
+    /// <summary>The delimiter, header and columns keys as one layout.</summary>
+    public DelimitedLayout ToLayout() => new(Delimiter is { } d ? ParseDelimiter(d) : null, Header, Columns);
 
     /// <summary>The text column of a CSV; null tries text, comment_text, sentence, content, review, tweet. Default: null.</summary>
     public string? TextColumn { get; init; }
@@ -87,6 +107,12 @@ public sealed record DataOptions : IValidatableOptions
             yield return new ConfigError("label_columns", "the list is empty; remove the key to infer the label columns");
         if (LabelColumns != null && Format is DataFormat.GoemotionsTsv or DataFormat.LabelListCsv)
             yield return new ConfigError("label_columns", $"only a wide_csv file has label columns (format is {FormatName(Format.Value)})");
+        if (Delimiter != null && ParseDelimiter(Delimiter) == null)
+            yield return new ConfigError("delimiter", $"expected one of \"\\t\" (tab), \",\", \";\", \"|\", got \"{Delimiter}\"");
+        if (Columns is { Count: 0 })
+            yield return new ConfigError("columns", "the list is empty; remove the key to read the names from the header");
+        if (Columns != null && Header == true)
+            yield return new ConfigError("columns", "columns names the fields of a file without a header; remove columns or set header: false");
         if (LabelColumn != null && Format is DataFormat.GoemotionsTsv or DataFormat.WideCsv)
             yield return new ConfigError("label_column", $"only a label_list_csv file has a label column (format is {FormatName(Format.Value)})");
     }
@@ -96,6 +122,15 @@ public sealed record DataOptions : IValidatableOptions
     {
         DataFormat.GoemotionsTsv => "goemotions_tsv",
         DataFormat.WideCsv => "wide_csv",
-        _ => "label_list_csv",
+        DataFormat.LabelListCsv => "label_list_csv",
+        DataFormat.Jsonl => "jsonl",
+        _ => "parquet",
+    };
+
+    private static char? ParseDelimiter(string value) => value switch
+    {
+        "\t" or "tab" or "\\t" => '\t',
+        "," or ";" or "|" => value[0],
+        _ => null,
     };
 }

@@ -141,17 +141,19 @@ public static class DatasetLoader
         return Read(fullPath, options.Format ?? InferFormat(fullPath, options), options, folder, labelNames);
     }
 
-    /// <summary>Texts and ids to predict on. A <c>.txt</c> file holds one text per line. A <c>.csv</c> file has a header
-    /// with a text column and an optional id column. A <c>.tsv</c> file either has such a header (no quoting) or is
-    /// in the GoEmotions layout (text, labels, id; no header).</summary>
+    /// <summary>Texts and ids to predict on. A <c>.txt</c> file holds one text per line unless a delimiter splits every
+    /// one of its first lines into the same number of fields. A
+    /// <c>.jsonl</c> / <c>.parquet</c> file has a text field and an optional id field. Any other file is delimited
+    /// (delimiter and header sniffed unless <paramref name="layout"/> sets them): a text column and an optional id
+    /// column, or the headerless GoEmotions layout (text, labels, id). Label columns are ignored.</summary>
     /// <param name="textColumn">null tries text, comment_text, sentence, content, review, tweet.</param>
     /// <param name="idColumn">null uses <c>id</c> when present.</param>
-    /// <exception cref="SentioException">A missing file or column, a malformed row, an empty text, no text at all, an unknown extension.</exception>
-    public static IReadOnlyList<UnlabeledText> ReadUnlabeled(string path, string? textColumn = null, string? idColumn = null)
+    /// <exception cref="SentioException">A missing file or column, a malformed row, an empty text, no text at all.</exception>
+    public static IReadOnlyList<UnlabeledText> ReadUnlabeled(string path, string? textColumn = null, string? idColumn = null, DelimitedLayout? layout = null)
     {
         string fileName = Path.GetFileName(path);
         string extension = Path.GetExtension(path).ToLowerInvariant();
-        string content = DelimitedText.ReadAllText(path);
+        layout ??= DelimitedLayout.Sniffed;
         var texts = new List<UnlabeledText>();
         void Add(string? id, string text, int line)
         {
@@ -159,30 +161,24 @@ public static class DatasetLoader
             texts.Add(new UnlabeledText(string.IsNullOrWhiteSpace(id) ? null : id.Trim(), text, fileName, line));
         }
 
-        if (extension == ".txt")
+        if (extension is ".jsonl" or ".json" or ".parquet")
         {
-            foreach (DelimitedRow row in DelimitedText.SplitUnquoted(content, '\n')) Add(null, row.Fields[0], row.Line);
+            var options = new DataOptions { TextColumn = textColumn, IdColumn = idColumn };
+            var records = RecordFileReader.ReadTexts(path, options, parquet: extension == ".parquet");
+            foreach (var (id, text, line) in records) Add(id, text, line);
             return NonEmpty(texts, fileName);
         }
-        if (extension is not (".csv" or ".tsv"))
-            throw new SentioException($"{fileName}: cannot read '{extension}' files; use .txt (one text per line), .csv or .tsv");
+        if (extension == ".txt" && layout.Delimiter == null && layout.Columns == null && DelimitedText.Sniff(DelimitedText.ReadAllText(path), agreement: 1) == null)
+        {
+            foreach (var (line, text) in DelimitedText.Lines(DelimitedText.ReadAllText(path))) Add(null, text, line);
+            return NonEmpty(texts, fileName);
+        }
 
-        var rows = (extension == ".csv" ? DelimitedText.ParseCsv(content, fileName) : DelimitedText.SplitUnquoted(content, '\t')).ToList();
-        if (rows.Count == 0) throw new SentioException($"{fileName}: empty file");
-        if (extension == ".tsv" && textColumn == null && LooksLikeGoEmotions(rows[0]))
-        {
-            foreach (DelimitedRow row in rows)
-            {
-                if (row.Fields.Length != 3)
-                    throw SentioException.At(fileName, row.Line, $"expected 3 tab-separated fields (text, labels, id), got {row.Fields.Length}");
-                Add(row.Fields[2], row.Fields[0], row.Line);
-            }
-            return NonEmpty(texts, fileName);
-        }
-        var header = new CsvHeader(rows[0], fileName);
+        DelimitedTable table = DelimitedFile.Read(path, layout);
+        CsvHeader header = table.Header;
         int textIndex = header.FindTextColumn(textColumn);
         int idIndex = header.FindIdColumn(idColumn);
-        foreach (DelimitedRow row in rows.Skip(1))
+        foreach (DelimitedRow row in table.Rows)
         {
             header.CheckFieldCount(row);
             Add(idIndex >= 0 ? row.Fields[idIndex] : null, row.Fields[textIndex], row.Line);
@@ -193,23 +189,23 @@ public static class DatasetLoader
     private static List<UnlabeledText> NonEmpty(List<UnlabeledText> texts, string fileName) =>
         texts.Count > 0 ? texts : throw new SentioException($"{fileName}: no texts to read");
 
-    /// <summary>The format of <paramref name="path"/> when the config does not say: <c>.tsv</c> is GoEmotions TSV; a
-    /// <c>.csv</c> is a label-list CSV when <see cref="DataOptions.LabelColumn"/> is set or its header has a labels,
-    /// label, emotions or emotion column, else a wide CSV.</summary>
-    /// <exception cref="SentioException">Another extension.</exception>
+    /// <summary>The format of <paramref name="path"/> when the config does not say: <c>.jsonl</c> / <c>.json</c> is
+    /// JSON Lines, <c>.parquet</c> Parquet. Any other file is delimited, its delimiter and header sniffed unless set:
+    /// headerless in the GoEmotions layout (text, label ids, id) with no <c>columns</c> is GoEmotions TSV; a label-list
+    /// file when <see cref="DataOptions.LabelColumn"/> is set or a labels, label, emotions or emotion column exists;
+    /// else a wide file.</summary>
+    /// <exception cref="SentioException">An empty or malformed file.</exception>
     public static DataFormat InferFormat(string path, DataOptions options)
     {
         string extension = Path.GetExtension(path).ToLowerInvariant();
-        if (extension == ".tsv") return DataFormat.GoemotionsTsv;
-        if (extension != ".csv")
-            throw new SentioException($"{Path.GetFileName(path)}: cannot tell the format from the extension '{extension}'; set format (goemotions_tsv, wide_csv or label_list_csv)");
+        if (extension is ".jsonl" or ".json") return DataFormat.Jsonl;
+        if (extension == ".parquet") return DataFormat.Parquet;
         if (options.LabelColumn != null) return DataFormat.LabelListCsv;
         if (options.LabelColumns != null) return DataFormat.WideCsv;
-        string fileName = Path.GetFileName(path);
-        DelimitedRow? first = DelimitedText.ParseCsv(DelimitedText.ReadAllText(path), fileName).Cast<DelimitedRow?>().FirstOrDefault();
-        if (first == null) throw new SentioException($"{fileName}: empty file (expected a header row)");
-        var header = new CsvHeader(first.Value, fileName);
-        return LabelListCsvReader.LabelColumnNames.Any(name => header.Find(name) >= 0) ? DataFormat.LabelListCsv : DataFormat.WideCsv;
+        DelimitedTable table = DelimitedFile.Read(path, options.ToLayout());
+        if (!table.HasHeader && options.Columns == null && table.Rows.Count > 0 && DelimitedFile.LooksLikeGoEmotions(table.Rows[0]))
+            return DataFormat.GoemotionsTsv;
+        return LabelListCsvReader.FindLabelColumn(table.Header) >= 0 ? DataFormat.LabelListCsv : DataFormat.WideCsv;
     }
 
     private static MultiLabelDataset Read(string path, DataFormat format, DataOptions options, string baseDirectory, IReadOnlyList<string>? labelNames)
@@ -235,12 +231,17 @@ public static class DatasetLoader
                 return GoEmotionsTsvReader.Read(path, names);
             }
             case DataFormat.WideCsv:
-                return WideCsvReader.Read(path, options.TextColumn, options.IdColumn, options.LabelColumns ?? labelNames);
+                return WideCsvReader.Read(path, options.TextColumn, options.IdColumn, options.LabelColumns ?? labelNames, options.ToLayout());
             default:
             {
                 IReadOnlyList<string>? names = labelsFile != null ? GoEmotionsTsvReader.ReadLabelNames(labelsFile) : null;
                 if (names != null && labelNames != null) CheckSameLabels(names, labelNames, Path.GetFileName(labelsFile!));
-                return LabelListCsvReader.Read(path, options.TextColumn, options.IdColumn, options.LabelColumn, names ?? labelNames);
+                return format switch
+                {
+                    DataFormat.Jsonl => RecordFileReader.ReadJsonLines(path, options, names ?? labelNames),
+                    DataFormat.Parquet => RecordFileReader.ReadParquet(path, options, names ?? labelNames),
+                    _ => LabelListCsvReader.Read(path, options.TextColumn, options.IdColumn, options.LabelColumn, names ?? labelNames, options.ToLayout()),
+                };
             }
         }
     }
@@ -282,9 +283,6 @@ public static class DatasetLoader
 
     private static MultiLabelDataset Subset(MultiLabelDataset dataset, int[] subsets, int subset) =>
         dataset.Subset(Enumerable.Range(0, subsets.Length).Where(i => subsets[i] == subset));
-
-    private static bool LooksLikeGoEmotions(DelimitedRow first) =>
-        first.Fields.Length == 3 && first.Fields[1].Length > 0 && first.Fields[1].All(c => char.IsAsciiDigit(c) || c == ',');
 
     private static string Percent(double fraction) => (fraction * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%";
 

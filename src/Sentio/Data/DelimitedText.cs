@@ -1,17 +1,19 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Unicode;
+using nietras.SeparatedValues;
 
 namespace Sentio.Data;
 
 /// <summary>One row of a delimited file: its fields and the 1-based physical line it starts on.</summary>
 internal readonly record struct DelimitedRow(int Line, string[] Fields);
 
-/// <summary>Reads text files strictly (UTF-8, an optional BOM) and splits them into rows: RFC 4180 CSV with
-/// quoted fields, or unquoted delimiter-separated lines (GoEmotions TSV, where a <c>"</c> is just a character).
-/// Every error names file:line.</summary>
+/// <summary>Reads text files strictly (UTF-8, an optional BOM) and splits them into rows with Sep: RFC 4180 quoting,
+/// or none (GoEmotions TSV, where a <c>"</c> is just a character). Every error names file:line.</summary>
 internal static class DelimitedText
 {
+    /// <summary>The delimiters tried when a file's delimiter is not given, in the order that breaks ties.</summary>
+    public static readonly char[] Candidates = ['\t', ',', ';', '|'];
+
     /// <summary>The whole file as text. Invalid UTF-8 is an error naming the line of the first bad byte.</summary>
     /// <exception cref="SentioException">The file is missing or is not valid UTF-8.</exception>
     public static string ReadAllText(string path)
@@ -23,6 +25,7 @@ internal static class DelimitedText
         char[] chars = ArrayPool<char>.Shared.Rent(content.Length);
         try
         {
+            // Sep's own decoding replaces invalid bytes silently; decoding here first keeps the error.
             OperationStatus status = Utf8.ToUtf16(content, chars, out int bytesRead, out int charsWritten, replaceInvalidSequences: false);
             if (status != OperationStatus.Done)
             {
@@ -38,9 +41,9 @@ internal static class DelimitedText
         }
     }
 
-    /// <summary>Lines split on <paramref name="delimiter"/> with no quoting; a final newline ends the last line
-    /// rather than starting an empty one, and a trailing <c>\r</c> is dropped.</summary>
-    public static IEnumerable<DelimitedRow> SplitUnquoted(string content, char delimiter)
+    /// <summary>The lines of <paramref name="content"/>; a final newline ends the last line rather than starting an
+    /// empty one, and a trailing <c>\r</c> is dropped. For one-item-per-line files (labels.txt, texts to predict).</summary>
+    public static IEnumerable<(int Line, string Text)> Lines(string content)
     {
         int start = 0, line = 0;
         while (start < content.Length)
@@ -49,66 +52,115 @@ internal static class DelimitedText
             int end = content.IndexOf('\n', start);
             if (end < 0) end = content.Length;
             int lineEnd = end > start && content[end - 1] == '\r' ? end - 1 : end;
-            yield return new DelimitedRow(line, content[start..lineEnd].Split(delimiter));
+            yield return (line, content[start..lineEnd]);
             start = end + 1;
         }
     }
 
-    /// <summary>RFC 4180 records: fields separated by <paramref name="delimiter"/>, optionally quoted, a doubled quote
-    /// inside quotes is one quote, newlines inside quotes belong to the field. Each row carries the physical line
-    /// it starts on.</summary>
+    /// <summary>Rows of <paramref name="content"/> split on <paramref name="delimiter"/>. With <paramref name="quoted"/>,
+    /// RFC 4180: a field may be quoted, a doubled quote inside quotes is one quote, newlines inside quotes belong to the
+    /// field; a quote inside an unquoted field is a plain character. Each row carries the physical line it starts on.</summary>
     /// <exception cref="SentioException">A quote is never closed, or text follows a closing quote.</exception>
-    public static IEnumerable<DelimitedRow> ParseCsv(string content, string fileName, char delimiter = ',')
+    public static IEnumerable<DelimitedRow> Parse(string content, string fileName, char delimiter, bool quoted)
     {
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        int position = 0, line = 1;
+        if (content.Length == 0) yield break;
+        using SepReader reader = Sep.Reader(options => options with
+        {
+            Sep = new Sep(delimiter),
+            HasHeader = false,
+            DisableColCountCheck = true,
+            DisableQuotesParsing = !quoted,
+            // Sep unescapes leniently (an unclosed quote swallows the rest of the file); fields are checked and
+            // unescaped below so that a malformed one is an error naming its line.
+            Unescape = false,
+        }).FromText(content);
+        foreach (SepReader.Row row in reader)
+        {
+            // Sep 0.17 numbers the first row's lines as if a header preceded it; the first row starts on line 1.
+            int line = row.RowIndex == 0 ? 1 : row.LineNumberFrom;
+            var fields = new string[row.ColCount];
+            for (int i = 0; i < fields.Length; i++)
+            {
+                ReadOnlySpan<char> raw = row[i].Span;
+                fields[i] = quoted && raw.StartsWith('"') ? Unquote(raw, fileName, line, i) : raw.ToString();
+            }
+            yield return new DelimitedRow(line, fields);
+        }
+    }
+
+    /// <summary>RFC 4180 CSV (comma, quoted) rows; see <see cref="Parse"/>.</summary>
+    public static IEnumerable<DelimitedRow> ParseCsv(string content, string fileName) => Parse(content, fileName, ',', quoted: true);
+
+    private static string Unquote(ReadOnlySpan<char> raw, string fileName, int line, int fieldIndex)
+    {
+        var value = new System.Text.StringBuilder(raw.Length);
+        int position = 1, currentLine = line;
+        while (true)
+        {
+            if (position >= raw.Length)
+                throw SentioException.At(fileName, line, "unterminated quoted field (a '\"' is never closed)");
+            char c = raw[position++];
+            if (c != '"')
+            {
+                if (c == '\n') currentLine++;
+                value.Append(c);
+                continue;
+            }
+            if (position < raw.Length && raw[position] == '"') { value.Append('"'); position++; continue; }
+            if (position < raw.Length)
+                throw SentioException.At(fileName, currentLine, $"unexpected '{raw[position]}' after a closing quote in field {fieldIndex + 1}");
+            return value.ToString();
+        }
+    }
+
+    /// <summary>The delimiter of <paramref name="content"/>: of <see cref="Candidates"/>, the one that splits the most of
+    /// the first records into the same number of fields (at least two), fields quoted as in CSV; ties go to the
+    /// earlier candidate. Null when none splits any record.</summary>
+    /// <param name="agreement">The share of the first records that must split into the same number of fields.</param>
+    public static char? Sniff(string content, double agreement = 0)
+    {
+        const int sampleRecords = 64;
+        char? best = null;
+        double bestScore = 0;
+        foreach (char candidate in Candidates)
+        {
+            var counts = new Dictionary<int, int>();
+            int records = 0;
+            foreach (int count in DelimiterCounts(content, candidate, quoted: candidate != '\t').Take(sampleRecords))
+            {
+                records++;
+                counts[count] = counts.GetValueOrDefault(count) + 1;
+            }
+            var usable = counts.Where(pair => pair.Key > 0).ToList();
+            if (records == 0 || usable.Count == 0) continue;
+            double score = (double)usable.Max(pair => pair.Value) / records;
+            if (score > bestScore && score >= agreement) (best, bestScore) = (candidate, score);
+        }
+        return best;
+    }
+
+    /// <summary>The number of <paramref name="delimiter"/>s outside quotes in each record.</summary>
+    private static IEnumerable<int> DelimiterCounts(string content, char delimiter, bool quoted)
+    {
+        int position = 0;
         while (position < content.Length)
         {
-            int rowLine = line;
-            fields.Clear();
-            bool rowEnded = false;
-            while (!rowEnded)
+            int count = 0;
+            bool fieldStart = true, inQuotes = false;
+            for (; position < content.Length; position++)
             {
-                field.Clear();
-                if (position < content.Length && content[position] == '"')
+                char c = content[position];
+                if (inQuotes)
                 {
-                    int quoteLine = line;
-                    position++;
-                    while (true)
-                    {
-                        if (position >= content.Length)
-                            throw SentioException.At(fileName, quoteLine, "unterminated quoted field (a '\"' is never closed)");
-                        char c = content[position++];
-                        if (c == '"')
-                        {
-                            if (position < content.Length && content[position] == '"') { field.Append('"'); position++; }
-                            else break;
-                        }
-                        else
-                        {
-                            if (c == '\n') line++;
-                            field.Append(c);
-                        }
-                    }
-                    if (position < content.Length && content[position] == '\r' && position + 1 < content.Length && content[position + 1] == '\n') position++;
-                    if (position < content.Length && content[position] != delimiter && content[position] != '\n')
-                        throw SentioException.At(fileName, line, $"unexpected '{content[position]}' after a closing quote in field {fields.Count + 1}");
+                    if (c == '"') inQuotes = false;
+                    continue;
                 }
-                else
-                {
-                    int end = content.AsSpan(position).IndexOfAny(delimiter, '\n');
-                    end = end < 0 ? content.Length : position + end;
-                    int fieldEnd = end > position && content[end - 1] == '\r' && (end == content.Length || content[end] == '\n') ? end - 1 : end;
-                    field.Append(content, position, fieldEnd - position);
-                    position = end;
-                }
-                fields.Add(field.ToString());
-                if (position >= content.Length) rowEnded = true;
-                else if (content[position] == delimiter) position++;
-                else { position++; line++; rowEnded = true; }
+                if (c == '\n') { position++; break; }
+                if (c == delimiter) { count++; fieldStart = true; continue; }
+                if (quoted && fieldStart && c == '"') inQuotes = true;
+                fieldStart = false;
             }
-            yield return new DelimitedRow(rowLine, fields.ToArray());
+            yield return count;
         }
     }
 }

@@ -11,11 +11,11 @@ public static class GoEmotionsTsvReader
         string fileName = Path.GetFileName(path);
         var names = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (DelimitedRow row in DelimitedText.SplitUnquoted(DelimitedText.ReadAllText(path), '\n'))
+        foreach (var (line, text) in DelimitedText.Lines(DelimitedText.ReadAllText(path)))
         {
-            string name = row.Fields[0].Trim();
-            if (name.Length == 0) throw SentioException.At(fileName, row.Line, "empty label name");
-            if (!seen.Add(name)) throw SentioException.At(fileName, row.Line, $"label '{name}' is listed twice");
+            string name = text.Trim();
+            if (name.Length == 0) throw SentioException.At(fileName, line, "empty label name");
+            if (!seen.Add(name)) throw SentioException.At(fileName, line, $"label '{name}' is listed twice");
             names.Add(name);
         }
         if (names.Count == 0) throw new SentioException($"{fileName}: no label names");
@@ -29,7 +29,7 @@ public static class GoEmotionsTsvReader
     {
         string fileName = Path.GetFileName(path);
         var examples = new List<TextExample>();
-        foreach (DelimitedRow row in DelimitedText.SplitUnquoted(DelimitedText.ReadAllText(path), '\t'))
+        foreach (DelimitedRow row in DelimitedText.Parse(DelimitedText.ReadAllText(path), fileName, '\t', quoted: false))
         {
             if (row.Fields.Length != 3)
                 throw SentioException.At(fileName, row.Line, $"expected 3 tab-separated fields (text, labels, id), got {row.Fields.Length}");

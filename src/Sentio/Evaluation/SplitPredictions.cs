@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Sentio.Data;
 using Sentio.IO;
 
@@ -22,17 +21,11 @@ public sealed record SplitPredictions(IReadOnlyList<string> LabelNames, IReadOnl
 
     public void Save(string path)
     {
-        var text = new StringBuilder();
-        text.AppendLine(string.Join(',', new[] { "id" }.Concat(LabelNames.Select(l => $"{l}_true")).Concat(LabelNames.Select(l => $"{l}_probability"))));
-        for (int i = 0; i < Count; i++)
-        {
-            string id = CsvField.Quote(Ids[i]);
-            text.Append(id);
-            for (int j = 0; j < LabelNames.Count; j++) text.Append(Truth[i, j] ? ",1" : ",0");
-            for (int j = 0; j < LabelNames.Count; j++) text.Append(',').Append(Probabilities[i, j].ToString("R", CultureInfo.InvariantCulture));
-            text.AppendLine();
-        }
-        AtomicFile.WriteText(path, text.ToString());
+        string[] header = ["id", .. LabelNames.Select(l => $"{l}_true"), .. LabelNames.Select(l => $"{l}_probability")];
+        var rows = Enumerable.Range(0, Count).Select(i => (IReadOnlyList<string>)
+            [Ids[i], .. Enumerable.Range(0, LabelNames.Count).Select(j => Truth[i, j] ? "1" : "0"),
+                .. Enumerable.Range(0, LabelNames.Count).Select(j => Probabilities[i, j].ToString("R", CultureInfo.InvariantCulture))]);
+        AtomicFile.WriteText(path, CsvText.Write(header, rows));
     }
 
     /// <exception cref="SentioException">The file is missing or malformed; the message names file:line.</exception>

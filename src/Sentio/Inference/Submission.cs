@@ -1,4 +1,3 @@
-using System.Text;
 using Sentio.Data;
 using Sentio.Inference;
 using Sentio.IO;
@@ -34,14 +33,9 @@ public static class Submission
     {
         if (decisions.GetLength(0) != ids.Count || decisions.GetLength(1) != labelNames.Count)
             throw new ArgumentException($"decisions of shape [{decisions.GetLength(0)}, {decisions.GetLength(1)}] for {ids.Count} ids and {labelNames.Count} labels", nameof(decisions));
-        var text = new StringBuilder();
-        text.AppendLine(string.Join(',', new[] { "id" }.Concat(labelNames).Select(CsvField.Quote)));
-        for (int i = 0; i < ids.Count; i++)
-        {
-            text.Append(CsvField.Quote(ids[i]));
-            for (int j = 0; j < labelNames.Count; j++) text.Append(decisions[i, j] ? ",1" : ",0");
-            text.AppendLine();
-        }
-        AtomicFile.WriteText(path, text.ToString());
+        var rows = Enumerable.Range(0, ids.Count).Select(i => (IReadOnlyList<string>)
+            [ids[i], .. Enumerable.Range(0, labelNames.Count).Select(j => decisions[i, j] ? "1" : "0")]);
+        AtomicFile.WriteText(path, CsvText.Write(["id", .. labelNames], rows));
     }
+
 }

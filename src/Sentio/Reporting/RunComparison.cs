@@ -49,12 +49,10 @@ public sealed record RunComparison(string Split, IReadOnlyList<ComparisonRow> Ro
     public string ToCsv()
     {
         static string R(double value) => value.ToString("R", CultureInfo.InvariantCulture);
-        var csv = new StringBuilder();
-        csv.AppendLine(string.Join(',', Header.Select(h => h.Replace(' ', '_').Replace("(s)", "seconds").Replace("-", "_"))));
-        foreach (var r in Rows)
-            csv.AppendLine(string.Join(',', CsvField.Quote(r.Run), CsvField.Quote(r.Architecture), r.Parameters?.ToString(CultureInfo.InvariantCulture) ?? "",
-                r.FitSeconds is { } s ? R(s) : "", R(r.MicroF1), R(r.MacroF1), R(r.MicroPrecision), R(r.MicroRecall), R(r.HammingLoss), R(r.SubsetAccuracy)));
-        return csv.ToString();
+        var rows = Rows.Select(r => (IReadOnlyList<string>)
+            [r.Run, r.Architecture, r.Parameters?.ToString(CultureInfo.InvariantCulture) ?? "",
+                r.FitSeconds is { } s ? R(s) : "", R(r.MicroF1), R(r.MacroF1), R(r.MicroPrecision), R(r.MicroRecall), R(r.HammingLoss), R(r.SubsetAccuracy)]);
+        return CsvText.Write(Header.Select(h => h.Replace(' ', '_').Replace("(s)", "seconds").Replace("-", "_")).ToArray(), rows);
     }
 
     /// <summary>Grouped bars of macro- and micro-F1 per run, as PNG bytes.</summary>

@@ -111,8 +111,8 @@ public class DatasetLoaderTests
         Assert.Equal(DataFormat.GoemotionsTsv, DatasetLoader.InferFormat(Path.Combine(fixtures, "analysis.tsv"), new DataOptions()));
         Assert.Equal(DataFormat.WideCsv, DatasetLoader.InferFormat(Path.Combine(fixtures, "wide.csv"), new DataOptions()));
         Assert.Equal(DataFormat.LabelListCsv, DatasetLoader.InferFormat(Path.Combine(fixtures, "label_list.csv"), new DataOptions()));
-        var error = Assert.Throws<SentioException>(() => DatasetLoader.InferFormat("data.json", new DataOptions()));
-        Assert.StartsWith("data.json: cannot tell the format from the extension '.json'; set format", error.Message);
+        Assert.Equal(DataFormat.Jsonl, DatasetLoader.InferFormat("data.jsonl", new DataOptions()));
+        Assert.Equal(DataFormat.Parquet, DatasetLoader.InferFormat("train-00000-of-00001.parquet", new DataOptions()));
     }
 
     [Fact]

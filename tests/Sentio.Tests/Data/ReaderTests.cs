@@ -126,7 +126,11 @@ public class ReaderTests
     [InlineData("goemotions", "fine\t0\tid\nno id\t1\n", "bad.tsv:2: expected 3 tab-separated fields (text, labels, id), got 2")]
     [InlineData("goemotions", "fine\t0,0\tid\n", "bad.tsv:1: label index 0 is repeated")]
     [InlineData("goemotions", "\t0\tid\n", "bad.tsv:1: empty text")]
-    [InlineData("label_list", "text,labels\na,\"[joy\"\n", "bad.csv:2: labels '[joy' are not a JSON list of strings")]
+    [InlineData("label_list", "text,labels\na,\"[joy\"\n", "bad.csv:2: labels '[joy' are not a list (write")]
+    [InlineData("wide_csv", "id,text,joy\n1,a,1\n2,b,2\n", "bad.csv:3: label value '2' in column 'joy' is not 0 or 1")]
+    [InlineData("wide_csv", "id,text,joy\n1,\"a\"b,1\n", "bad.csv:2: unexpected 'b' after a closing quote in field 2")]
+    [InlineData("label_list", "text,labels\na,\"[3, 27]\"\n", "bad.csv:2: column 'labels' holds class ids ('[3, 27]'); name the classes with labels_file")]
+    [InlineData("label_list", "text,labels\na,\"['joy', 'joy']\"\n", "bad.csv:2: a label is repeated in")]
     public void BadInputNamesFileAndLine(string reader, string content, string expectedStart)
     {
         string path = WriteTemp(reader == "goemotions" ? "bad.tsv" : "bad.csv", content);
@@ -170,5 +174,31 @@ public class ReaderTests
         string path = Path.Combine(TestPaths.NewTempDirectory(), "absent.tsv");
         var error = Assert.Throws<SentioException>(() => GoEmotionsTsvReader.Read(path, ["joy"]));
         Assert.Equal($"{path}: file not found", error.Message);
+    }
+
+    [Theory]
+    [InlineData("id|text|joy|anger\n1|\"a | b\"|1|0\n2|c|0|1\n")]
+    [InlineData("id;text;joy;anger\n1;\"a; b\";1;0\n2;c;0;1\n")]
+    [InlineData("id\ttext\tjoy\tanger\n1\ta \" b\t1\t0\n2\tc\t0\t1\n")]
+    public void DelimiterIsSniffedWhateverTheExtension(string content)
+    {
+        var dataset = WideCsvReader.Read(WriteTemp("data.dat", content));
+        Assert.Equal(["joy", "anger"], dataset.LabelNames);
+        Assert.Equal(["1", "2"], dataset.Examples.Select(e => e.Id));
+        Assert.Equal([[0], [1]], dataset.Examples.Select(e => e.Labels));
+        Assert.Contains(dataset.Examples[0].Text, new[] { "a | b", "a; b", "a \" b" });
+    }
+
+    [Fact]
+    public void HeaderAndColumnsKeysOverrideSniffing()
+    {
+        // No column name is known and no value recurs, so the first row is sniffed as a header; header: false and
+        // columns make it data.
+        string path = WriteTemp("data.txt", "phrase;feeling\nhappy;joy\nsad;sadness\n");
+        Assert.Equal(2, LabelListCsvReader.Read(path, textColumn: "phrase", labelColumn: "feeling").Count);
+        var named = LabelListCsvReader.Read(path, textColumn: "body", labelColumn: "emotion",
+            layout: new DelimitedLayout(';', Header: false, Columns: ["body", "emotion"]));
+        Assert.Equal(["feeling", "joy", "sadness"], named.LabelNames);
+        Assert.Equal(["phrase", "happy", "sad"], named.Examples.Select(e => e.Text));
     }
 }

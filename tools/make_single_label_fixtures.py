@@ -1,0 +1,75 @@
+#!/usr/bin/python3
+"""Reference values for single-label (multi-class) classification, computed with scikit-learn 1.2.1.
+
+Produces tests/Sentio.Tests/Fixtures/single_label/cases.json, which tests/Sentio.Tests/Evaluation/SingleLabelMetricsTests.cs
+and tests/Sentio.Tests/LinearModel/MultinomialLogisticRegressionTests.cs compare against.
+
+    /usr/bin/python3 tools/make_single_label_fixtures.py
+
+Contents:
+  "metric_cases": seeded random truth / prediction pairs (a few sizes; one where a class is never predicted, one
+    where a class is absent from truth and prediction, one all correct, one sample) with accuracy_score,
+    precision_recall_fscore_support(labels=range(n), average=None / micro / macro / weighted, zero_division=0),
+    confusion_matrix(labels=range(n)) and classification_report(output_dict=True, zero_division=0).
+  "multinomial": a small dense problem (X [60, 5], 3 classes), LogisticRegression(multi_class='multinomial',
+    solver='lbfgs', C=0.7, tol=1e-12, max_iter=100000): coef_ [classes, features], intercept_ [classes] and
+    predict_proba on X.
+"""
+import json
+import os
+import warnings
+
+import numpy as np
+import sklearn
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import (accuracy_score, classification_report, confusion_matrix,
+                             precision_recall_fscore_support)
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "Sentio.Tests", "Fixtures", "single_label", "cases.json")
+
+
+def metric_case(name, truth, predicted, classes):
+    labels = list(range(classes))
+    case = {"name": name, "classes": classes, "truth": [int(t) for t in truth], "predicted": [int(p) for p in predicted],
+            "accuracy": accuracy_score(truth, predicted),
+            "confusion_matrix": confusion_matrix(truth, predicted, labels=labels).tolist()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p, r, f, s = precision_recall_fscore_support(truth, predicted, labels=labels, average=None, zero_division=0)
+        case["per_class"] = {"precision": p.tolist(), "recall": r.tolist(), "f1": f.tolist(), "support": s.tolist()}
+        for average in ("micro", "macro", "weighted"):
+            p, r, f, _ = precision_recall_fscore_support(truth, predicted, labels=labels, average=average, zero_division=0)
+            case[average] = {"precision": float(p), "recall": float(r), "f1": float(f)}
+        case["report"] = classification_report(truth, predicted, labels=labels, output_dict=True, zero_division=0)
+    return case
+
+
+def main():
+    rng = np.random.default_rng(2018)
+    cases = []
+    for n, k in ((20, 3), (200, 6), (1000, 11)):
+        truth = rng.integers(0, k, n)
+        predicted = np.where(rng.random(n) < 0.6, truth, rng.integers(0, k, n))
+        cases.append(metric_case(f"random_{n}x{k}", truth, predicted, k))
+    truth = rng.integers(0, 4, 50)
+    cases.append(metric_case("class_never_predicted", truth, np.where(truth == 3, 0, truth), 4))
+    truth = rng.integers(0, 3, 40)
+    cases.append(metric_case("class_absent_everywhere", truth, np.where(rng.random(40) < 0.5, truth, 0), 4))
+    cases.append(metric_case("all_correct", [0, 1, 2, 1], [0, 1, 2, 1], 3))
+    cases.append(metric_case("one_sample", [1], [0], 2))
+    cases.append(metric_case("worked_example", [0, 0, 1, 2], [0, 1, 1, 1], 3))
+
+    x = rng.normal(size=(60, 5))
+    true_w = rng.normal(size=(3, 5)) * 1.5
+    y = np.argmax(x @ true_w.T + rng.gumbel(size=(60, 3)), axis=1)
+    model = LogisticRegression(multi_class="multinomial", solver="lbfgs", C=0.7, tol=1e-12, max_iter=100000).fit(x, y)
+    multinomial = {"x": x.tolist(), "y": y.tolist(), "c": 0.7, "coef": model.coef_.tolist(),
+                   "intercept": model.intercept_.tolist(), "proba": model.predict_proba(x).tolist()}
+
+    with open(OUT, "w") as f:
+        json.dump({"sklearn": sklearn.__version__, "metric_cases": cases, "multinomial": multinomial}, f, indent=1)
+    print(f"{OUT}: {len(cases)} metric cases, multinomial {x.shape}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sentio.Checkpoints;
+using Sentio.Models;
 
 namespace Sentio.Cli;
 

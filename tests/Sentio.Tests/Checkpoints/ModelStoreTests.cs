@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Sentio.Checkpoints;
+using Sentio.Models;
 
 namespace Sentio.Tests.Checkpoints;
 

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using NuGet.Configuration;
 using Sentio.Checkpoints;
+using Sentio.Models;
 
 namespace Sentio.Tests.Checkpoints;
 

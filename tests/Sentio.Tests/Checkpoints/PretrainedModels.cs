@@ -1,4 +1,5 @@
 using Sentio.Checkpoints;
+using Sentio.Models;
 
 namespace Sentio.Tests.Checkpoints;
 

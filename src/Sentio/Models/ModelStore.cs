@@ -1,9 +1,10 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Sentio.Checkpoints;
 using Sentio.IO;
 
-namespace Sentio.Checkpoints;
+namespace Sentio.Models;
 
 /// <summary>Where a resolved model folder came from.</summary>
 /// <param name="Folder">A Hugging Face model folder (config.json, model.safetensors, tokenizer files).</param>

@@ -4,9 +4,9 @@ using Google.Protobuf;
 using Onnx;
 using Sentio.Text;
 using static TorchSharp.torch;
-using Sentio.Models;
+using Sentio.Checkpoints;
 
-namespace Sentio.Checkpoints;
+namespace Sentio.Models;
 
 /// <summary>What <see cref="OnnxImporter.Convert"/> recovered from a graph: the config and the Hugging Face state dict.</summary>
 /// <param name="Tensors">Tensor name → tensor, owned by the caller (dispose them).</param>

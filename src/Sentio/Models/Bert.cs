@@ -234,8 +234,6 @@ public sealed class BertForSequenceClassification : nn.Module<Tensor, Tensor, Te
     }
 
     public TransformerConfig Config => config;
-    public string EncoderPrefix => "bert";
-    public IReadOnlyList<string> HeadPrefixes => ["classifier."];
     public nn.Module Module => this;
 
     /// <summary>Input ids, attention mask and token type ids, each [batch, seq] → logits [batch, labels].</summary>

@@ -411,8 +411,6 @@ public sealed class DebertaV2ForSequenceClassification : nn.Module<Tensor, Tenso
     }
 
     public TransformerConfig Config => config;
-    public string EncoderPrefix => "deberta";
-    public IReadOnlyList<string> HeadPrefixes => ["pooler.", "classifier."];
     public nn.Module Module => this;
 
     /// <summary>Input ids, attention mask and token type ids, each [batch, seq] → logits [batch, labels].</summary>

@@ -202,8 +202,6 @@ public sealed class DistilBertForSequenceClassification : nn.Module<Tensor, Tens
     }
 
     public TransformerConfig Config => config;
-    public string EncoderPrefix => "distilbert";
-    public IReadOnlyList<string> HeadPrefixes => ["pre_classifier.", "classifier."];
     public nn.Module Module => this;
 
     /// <summary>Input ids and attention mask [batch, seq] → logits [batch, labels].</summary>

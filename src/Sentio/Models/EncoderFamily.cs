@@ -1,16 +1,5 @@
 namespace Sentio.Models;
 
-/// <summary>Which tokenizer an encoder family is trained with.</summary>
-public enum TokenizerKind
-{
-    /// <summary><c>vocab.txt</c> (BERT, DistilBERT).</summary>
-    WordPiece,
-    /// <summary><c>vocab.json</c> + <c>merges.txt</c> (RoBERTa).</summary>
-    ByteLevelBpe,
-    /// <summary>SentencePiece unigram <c>spm.model</c> (DeBERTa-v2 / v3).</summary>
-    SentencePiece,
-}
-
 /// <summary>The names a family's <c>config.json</c> gives the common settings (Hugging Face's <c>attribute_map</c>); null
 /// where the family has no such key and the fixed default applies.</summary>
 public sealed record ConfigKeyNames
@@ -87,8 +76,6 @@ public sealed record EncoderFamily
     /// <summary>Dropout before the classifier when config.json sets none; null = the hidden dropout.</summary>
     public double? DefaultClassifierDropout { get; init; }
 
-    public required TokenizerKind Tokenizer { get; init; }
-
     /// <summary>Builds the sequence classifier with Hugging Face's random initialisation.</summary>
     public required Func<TransformerConfig, ITransformerClassifier> Create { get; init; }
 
@@ -112,7 +99,6 @@ public static class EncoderFamilies
         ClassifierLayer = "classifier",
         PoolerPrefix = "bert.pooler.",
         TypeVocabSize = 2,
-        Tokenizer = TokenizerKind.WordPiece,
         Create = config => new BertForSequenceClassification(config),
     };
 
@@ -131,7 +117,6 @@ public static class EncoderFamilies
         },
         TypeVocabSize = 0,
         DefaultClassifierDropout = 0.2,
-        Tokenizer = TokenizerKind.WordPiece,
         Create = config => new DistilBertForSequenceClassification(config),
     };
 
@@ -146,7 +131,6 @@ public static class EncoderFamilies
         PositionsAfterPadding = true,
         DefaultPadTokenId = 1,
         TypeVocabSize = 1,
-        Tokenizer = TokenizerKind.ByteLevelBpe,
         Create = config => new RobertaForSequenceClassification(config),
     };
 
@@ -166,7 +150,6 @@ public static class EncoderFamilies
         OwnKeys = TransformerConfig.DebertaKeys,
         ReadOwnKeys = TransformerConfig.ReadDeberta,
         WriteOwnKeys = TransformerConfig.WriteDeberta,
-        Tokenizer = TokenizerKind.SentencePiece,
         Create = config => new DebertaV2ForSequenceClassification(config),
     };
 

@@ -10,7 +10,7 @@ public static class HuggingFaceClassifier
 {
     /// <summary>A classifier with Hugging Face's random initialisation for <paramref name="config"/>'s model_type.</summary>
     /// <exception cref="SentioException">Unknown model type or no labels.</exception>
-    public static ITransformerClassifier Create(TransformerConfig config) => EncoderFamilies.Get(config.ModelType, "config").Create(config);
+    public static ITransformerClassifier Create(TransformerConfig config) => config.Family.Create(config);
 
     /// <summary>Pre-training heads that checkpoints such as bert-base-uncased (<c>cls.*</c>), roberta-base (<c>lm_head.*</c>)
     /// or distilbert-base-uncased (<c>vocab_*</c>) carry and a sequence classifier does not use.</summary>
@@ -45,20 +45,20 @@ public static class HuggingFaceClassifier
         var model = Create(config);
         try
         {
-            string prefix = model.EncoderPrefix + ".";
+            string prefix = family.StateDictPrefix + ".";
             bool StartsWithAny(string key, IEnumerable<string> prefixes) => prefixes.Any(p => key.StartsWith(p, StringComparison.Ordinal));
             bool bare = !tensors.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal));
             var named = tensors.ToDictionary(p => bare && !StartsWithAny(p.Key, PretrainingHeadPrefixes) ? prefix + p.Key : p.Key,
                 p => p.Value, StringComparer.Ordinal);
-            bool hasHead = named.Keys.Any(k => StartsWithAny(k, model.HeadPrefixes));
+            bool hasHead = named.Keys.Any(k => StartsWithAny(k, family.HeadPrefixes));
             // RobertaForSequenceClassification has no pooler, so a RobertaModel checkpoint's pooler goes unused (as in HF).
             var unused = named.Keys.Where(k => StartsWithAny(k, PretrainingHeadPrefixes)
                 || StartsWithAny(k, family.UnusedCheckpointPrefixes)
-                || (newHead && StartsWithAny(k, model.HeadPrefixes))).Order(StringComparer.Ordinal).ToList();
+                || (newHead && StartsWithAny(k, family.HeadPrefixes))).Order(StringComparer.Ordinal).ToList();
             foreach (string key in unused) named.Remove(key);
             // An encoder saved without its pooler (add_pooling_layer=False) gets a fresh one, as in HF.
             IReadOnlyList<string>? optional = newHead || !hasHead
-                ? [.. model.HeadPrefixes, .. family.PoolerPrefix is { } pooler ? [pooler] : Array.Empty<string>()] : null;
+                ? [.. family.HeadPrefixes, .. family.PoolerPrefix is { } pooler ? [pooler] : Array.Empty<string>()] : null;
             var report = StateDictLoader.Load(model.Module, named, source, optional);
             return (model, report with { Ignored = [.. report.Ignored, .. unused] });
         }

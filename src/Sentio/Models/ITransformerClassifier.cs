@@ -11,12 +11,8 @@ public interface ITransformerClassifier : IDisposable
     /// <summary>The configuration the model was built from.</summary>
     TransformerConfig Config { get; }
 
-    /// <summary>The prefix of the encoder's state-dict keys: <c>bert</c>, <c>distilbert</c> or <c>roberta</c>.</summary>
-    string EncoderPrefix { get; }
-
-    /// <summary>The key prefixes of the classification head, which a bare-encoder checkpoint leaves at their initial values.</summary>
-    IReadOnlyList<string> HeadPrefixes { get; }
-
+    /// <remarks>Key prefixes, the classifier layer and the other per-family facts are <c>Config.Family</c>'s
+    /// (<see cref="EncoderFamily"/>).</remarks>
     /// <summary>The model as a TorchSharp module (parameters, train/eval, state_dict).</summary>
     nn.Module Module { get; }
 

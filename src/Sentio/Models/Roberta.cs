@@ -131,8 +131,6 @@ public sealed class RobertaForSequenceClassification : nn.Module<Tensor, Tensor,
     }
 
     public TransformerConfig Config => config;
-    public string EncoderPrefix => "roberta";
-    public IReadOnlyList<string> HeadPrefixes => ["classifier."];
     public nn.Module Module => this;
 
     /// <summary>Input ids, attention mask and token type ids, each [batch, seq] → logits [batch, labels].</summary>

@@ -30,7 +30,7 @@ public sealed partial class TransformerClassifier
         int count = model.Config.NumHiddenLayers;
         int lowest = layers is { } n && n < count ? count - n + 1 : 0;
         foreach (var (name, parameter) in model.Module.named_parameters())
-            parameter.requires_grad = EncoderLayer(name, model.EncoderPrefix, count) is not { } layer || layer >= lowest;
+            parameter.requires_grad = EncoderLayer(name, model.Config.Family.StateDictPrefix, count) is not { } layer || layer >= lowest;
     }
 
     [GeneratedRegex(@"^[a-z]+\.(?:encoder|transformer)\.layer\.(\d+)\.")]

@@ -164,7 +164,7 @@ public sealed partial class TransformerClassifier : ITrainableClassifier
         var validationSplit = validation == null ? null
             : new NeuralSplit(validation.Count, validation.LabelMatrix(), indices => Logits(validationTexts!, indices));
         int layerCount = model!.Config.NumHiddenLayers;
-        double Multiplier(string name) => LearningRateMultiplier(name, model.EncoderPrefix, layerCount, Options);
+        double Multiplier(string name) => LearningRateMultiplier(name, model.Config.Family.StateDictPrefix, layerCount, Options);
 
         IReadOnlyList<UnfreezeStep> schedule = Options.UnfreezeSchedule.Count > 0 ? Options.UnfreezeSchedule : [new UnfreezeStep()];
         for (int i = 0; i < schedule.Count; i++)

@@ -124,7 +124,7 @@ public class DebertaV2Tests(ITestOutputHelper output)
             empty(p.Value!["shape"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray(),
                 dtype: p.Value["dtype"]!.GetValue<string>() == "I64" ? ScalarType.Int64 : ScalarType.Float32));
         using var model = new DebertaV2ForSequenceClassification(config);
-        var report = StateDictLoader.Load(model, tensors, name, model.HeadPrefixes);
+        var report = StateDictLoader.Load(model, tensors, name, config.Family.HeadPrefixes);
         Assert.Equal(["classifier.bias", "classifier.weight", "pooler.dense.bias", "pooler.dense.weight"], report.Missing.Order());
         Assert.Equal(["deberta.embeddings.position_ids"], report.Ignored);
         Assert.Equal([2L * 256, hidden], model.state_dict()["deberta.encoder.rel_embeddings.weight"].shape);

@@ -194,7 +194,7 @@ public sealed class BiLstmClassifier : ITrainableClassifier
             : new NeuralSplit(validation.Count, validation.LabelMatrix(), indices => Forward(net, validationIds!, indices));
         string? checkpoints = context.CheckpointDirectory;
         new NeuralTrainer(Options.Training, Seed).Train(network, trainSplit, validationSplit, monitor, checkpoints,
-            resume: checkpoints != null && NeuralTrainer.HasCheckpoint(checkpoints), cancellation: context.Cancellation);
+            resume: NeuralTrainer.HasCheckpoint(checkpoints), cancellation: context.Cancellation);
         network.eval();
     }
 

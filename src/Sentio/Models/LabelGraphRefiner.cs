@@ -288,7 +288,6 @@ public sealed class LabelGraphRefiner : IMultiLabelClassifier
         var clock = Stopwatch.StartNew();
         int n = trainProbabilities.GetLength(0);
         if (n == 0) throw new SentioException("refiner: the training scores are empty");
-        using var threads = TorchThreads.Use(Options.Threads);
         using var trainLogits = Logits(trainProbabilities);
         using var validationLogits = Logits(validationProbabilities);
         var net = network;

@@ -60,8 +60,6 @@ public sealed partial class TransformerClassifier : ITrainableClassifier
     private static string? PhaseCheckpoints(FitContext context, string phase) =>
         context.CheckpointDirectory == null ? null : Path.Combine(context.CheckpointDirectory, phase);
 
-    private static bool CanResume(string? directory) => directory != null && NeuralTrainer.HasCheckpoint(directory);
-
     public void Fit(MultiLabelDataset train, MultiLabelDataset? validation, FitContext context)
     {
         FitArguments.Check(train, validation, LabelNames);
@@ -176,7 +174,7 @@ public sealed partial class TransformerClassifier : ITrainableClassifier
             var phase = Options.Training with { Epochs = end - first };
             string? checkpoints = PhaseCheckpoints(context, $"phase-{i + 1}");
             new NeuralTrainer(phase, Seed + first).Train(model.Module, trainSplit, validationSplit, new EpochOffsetMonitor(monitor, first), checkpoints,
-                CanResume(checkpoints), Multiplier, context.Cancellation);
+                NeuralTrainer.HasCheckpoint(checkpoints), Multiplier, context.Cancellation);
         }
         Unfreeze(model, null);
     }
@@ -209,7 +207,7 @@ public sealed partial class TransformerClassifier : ITrainableClassifier
         var validationSplit = validation == null ? null
             : new NeuralSplit(validation.Count, validation.LabelMatrix(), indices => Rows(validationFeatures!, indices));
         string? checkpoints = PhaseCheckpoints(context, "head");
-        new NeuralTrainer(Options.Training, Seed).Train(head, trainSplit, validationSplit, monitor, checkpoints, CanResume(checkpoints),
+        new NeuralTrainer(Options.Training, Seed).Train(head, trainSplit, validationSplit, monitor, checkpoints, NeuralTrainer.HasCheckpoint(checkpoints),
             cancellation: context.Cancellation);
     }
 

@@ -42,8 +42,8 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed)
 {
     private const string LatestFile = "latest.json";
 
-    /// <summary>Whether <paramref name="directory"/> holds a checkpoint to resume from.</summary>
-    public static bool HasCheckpoint(string directory) => File.Exists(Path.Combine(directory, LatestFile));
+    /// <summary>Whether <paramref name="directory"/> holds a checkpoint to resume from; false for null (no checkpoints).</summary>
+    public static bool HasCheckpoint(string? directory) => directory != null && File.Exists(Path.Combine(directory, LatestFile));
 
     public NeuralTrainingOptions Options { get; } = options;
 

@@ -44,16 +44,11 @@ public static class PredictionFiles
         if (probabilities.GetLength(0) != ids.Count || probabilities.GetLength(1) != labelNames.Count
             || decisions.GetLength(0) != ids.Count || decisions.GetLength(1) != labelNames.Count)
             throw new ArgumentException($"probabilities [{probabilities.GetLength(0)}, {probabilities.GetLength(1)}] and decisions [{decisions.GetLength(0)}, {decisions.GetLength(1)}] for {ids.Count} ids and {labelNames.Count} labels");
-        var text = new StringBuilder();
-        text.AppendLine(string.Join(',', new[] { "id" }.Concat(labelNames.Select(l => $"{l}_probability")).Concat(labelNames).Select(CsvField.Quote)));
-        for (int i = 0; i < ids.Count; i++)
-        {
-            text.Append(CsvField.Quote(ids[i] ?? (i + 1).ToString(CultureInfo.InvariantCulture)));
-            for (int j = 0; j < labelNames.Count; j++) text.Append(',').Append(probabilities[i, j].ToString("0.######", CultureInfo.InvariantCulture));
-            for (int j = 0; j < labelNames.Count; j++) text.Append(decisions[i, j] ? ",1" : ",0");
-            text.AppendLine();
-        }
-        return text.ToString();
+        var rows = Enumerable.Range(0, ids.Count).Select(i => (IReadOnlyList<string>)
+            [ids[i] ?? (i + 1).ToString(CultureInfo.InvariantCulture),
+                .. Enumerable.Range(0, labelNames.Count).Select(j => probabilities[i, j].ToString("0.######", CultureInfo.InvariantCulture)),
+                .. Enumerable.Range(0, labelNames.Count).Select(j => decisions[i, j] ? "1" : "0")]);
+        return CsvText.Write(["id", .. labelNames.Select(l => $"{l}_probability"), .. labelNames], rows);
     }
 
     /// <summary>One prediction as a JSON-ready object: id, text, labels and each label's probability (6 decimals).</summary>

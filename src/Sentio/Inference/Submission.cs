@@ -1,5 +1,4 @@
 using Sentio.Data;
-using Sentio.Inference;
 using Sentio.IO;
 
 namespace Sentio.Inference;
@@ -37,5 +36,4 @@ public static class Submission
             [ids[i], .. Enumerable.Range(0, labelNames.Count).Select(j => decisions[i, j] ? "1" : "0")]);
         AtomicFile.WriteText(path, CsvText.Write(["id", .. labelNames], rows));
     }
-
 }

@@ -87,11 +87,10 @@ public sealed partial class ByteLevelBpeTokenizer : ITransformerTokenizer
             try
             {
                 var json = JsonNode.Parse(File.ReadAllText(configPath))?.AsObject() ?? new JsonObject();
-                double maxLength = json["model_max_length"]?.GetValue<double>() ?? options.ModelMaxLength;
                 options = options with
                 {
                     AddPrefixSpace = json["add_prefix_space"]?.GetValue<bool>() ?? false,
-                    ModelMaxLength = maxLength >= int.MaxValue ? int.MaxValue : (int)maxLength,
+                    ModelMaxLength = TokenizerConfigJson.ModelMaxLength(json, options.ModelMaxLength),
                 };
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)

@@ -214,18 +214,16 @@ public sealed class DebertaV2Tokenizer : ITransformerTokenizer
         var defaults = new DebertaV2TokenizerOptions();
         try
         {
-            double maxLength = json["model_max_length"]?.GetValue<double>() ?? defaults.ModelMaxLength;
             return new DebertaV2TokenizerOptions
             {
                 DoLowerCase = json["do_lower_case"]?.GetValue<bool>() ?? defaults.DoLowerCase,
                 SplitByPunct = json["split_by_punct"]?.GetValue<bool>() ?? defaults.SplitByPunct,
-                // Hugging Face writes 1e30 for "no limit".
-                ModelMaxLength = maxLength >= int.MaxValue ? int.MaxValue : (int)maxLength,
-                ClsToken = TokenString(json["cls_token"]) ?? defaults.ClsToken,
-                SepToken = TokenString(json["sep_token"]) ?? defaults.SepToken,
-                PadToken = TokenString(json["pad_token"]) ?? defaults.PadToken,
-                UnkToken = TokenString(json["unk_token"]) ?? defaults.UnkToken,
-                MaskToken = TokenString(json["mask_token"]) ?? defaults.MaskToken,
+                ModelMaxLength = TokenizerConfigJson.ModelMaxLength(json, defaults.ModelMaxLength),
+                ClsToken = TokenizerConfigJson.TokenString(json["cls_token"]) ?? defaults.ClsToken,
+                SepToken = TokenizerConfigJson.TokenString(json["sep_token"]) ?? defaults.SepToken,
+                PadToken = TokenizerConfigJson.TokenString(json["pad_token"]) ?? defaults.PadToken,
+                UnkToken = TokenizerConfigJson.TokenString(json["unk_token"]) ?? defaults.UnkToken,
+                MaskToken = TokenizerConfigJson.TokenString(json["mask_token"]) ?? defaults.MaskToken,
             };
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException)
@@ -233,12 +231,4 @@ public sealed class DebertaV2Tokenizer : ITransformerTokenizer
             throw new SentioException($"{path}: unexpected value type: {e.Message}", e);
         }
     }
-
-    /// <summary>A special token is a string or an AddedToken object {"content": ...}.</summary>
-    private static string? TokenString(JsonNode? node) => node switch
-    {
-        JsonValue value => value.GetValue<string>(),
-        JsonObject added => added["content"]?.GetValue<string>(),
-        _ => null,
-    };
 }

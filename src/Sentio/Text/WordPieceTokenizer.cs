@@ -157,19 +157,17 @@ public sealed class WordPieceTokenizer : ITransformerTokenizer
         var defaults = new WordPieceOptions();
         try
         {
-            double maxLength = json["model_max_length"]?.GetValue<double>() ?? defaults.ModelMaxLength;
             return new WordPieceOptions
             {
                 DoLowerCase = json["do_lower_case"]?.GetValue<bool>() ?? defaults.DoLowerCase,
                 StripAccents = json["strip_accents"]?.GetValue<bool>(),
                 TokenizeChineseChars = json["tokenize_chinese_chars"]?.GetValue<bool>() ?? defaults.TokenizeChineseChars,
-                // Hugging Face writes 1e30 for "no limit".
-                ModelMaxLength = maxLength >= int.MaxValue ? int.MaxValue : (int)maxLength,
-                UnkToken = TokenString(json["unk_token"]) ?? defaults.UnkToken,
-                ClsToken = TokenString(json["cls_token"]) ?? defaults.ClsToken,
-                SepToken = TokenString(json["sep_token"]) ?? defaults.SepToken,
-                PadToken = TokenString(json["pad_token"]) ?? defaults.PadToken,
-                MaskToken = TokenString(json["mask_token"]) ?? defaults.MaskToken,
+                ModelMaxLength = TokenizerConfigJson.ModelMaxLength(json, defaults.ModelMaxLength),
+                UnkToken = TokenizerConfigJson.TokenString(json["unk_token"]) ?? defaults.UnkToken,
+                ClsToken = TokenizerConfigJson.TokenString(json["cls_token"]) ?? defaults.ClsToken,
+                SepToken = TokenizerConfigJson.TokenString(json["sep_token"]) ?? defaults.SepToken,
+                PadToken = TokenizerConfigJson.TokenString(json["pad_token"]) ?? defaults.PadToken,
+                MaskToken = TokenizerConfigJson.TokenString(json["mask_token"]) ?? defaults.MaskToken,
             };
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException)
@@ -177,14 +175,6 @@ public sealed class WordPieceTokenizer : ITransformerTokenizer
             throw new SentioException($"{path}: unexpected value type: {e.Message}", e);
         }
     }
-
-    /// <summary>A special token is a string or an AddedToken object {"content": ...}.</summary>
-    private static string? TokenString(JsonNode? node) => node switch
-    {
-        JsonValue value => value.GetValue<string>(),
-        JsonObject added => added["content"]?.GetValue<string>(),
-        _ => null,
-    };
 
     private void AddPieces(string text, List<string> pieces)
     {

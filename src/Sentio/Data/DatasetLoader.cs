@@ -202,7 +202,8 @@ public static class DatasetLoader
         if (extension == ".parquet") return DataFormat.Parquet;
         if (options.LabelColumn != null) return DataFormat.LabelListCsv;
         if (options.LabelColumns != null) return DataFormat.WideCsv;
-        DelimitedTable table = DelimitedFile.Read(path, options.ToLayout());
+        // The header and the first row decide; the reader parses the whole file afterwards.
+        DelimitedTable table = DelimitedFile.Read(path, options.ToLayout(), DelimitedFile.HeadRows);
         if (!table.HasHeader && options.Columns == null && table.Rows.Count > 0 && DelimitedFile.LooksLikeGoEmotions(table.Rows[0]))
             return DataFormat.GoemotionsTsv;
         return LabelListCsvReader.FindLabelColumn(table.Header) >= 0 ? DataFormat.LabelListCsv : DataFormat.WideCsv;

@@ -21,18 +21,23 @@ internal static class DelimitedFile
 {
     private const int SampleRows = 64;
 
+    /// <summary>Rows that header sniffing reads: the first row and the sample below it.</summary>
+    public const int HeadRows = SampleRows + 1;
+
     /// <summary>Column names that mark a first row as a header.</summary>
     private static readonly string[] KnownColumnNames =
         [.. CsvHeader.TextColumnNames, .. LabelListCsvReader.LabelColumnNames, "id"];
 
+    /// <param name="maxRows">Parse only the first rows, as many as telling the header and the layout needs (see
+    /// <see cref="HeadRows"/>); null reads the whole file.</param>
     /// <exception cref="SentioException">A missing, empty or malformed file; a headerless file with no column names.</exception>
-    public static DelimitedTable Read(string path, DelimitedLayout layout)
+    public static DelimitedTable Read(string path, DelimitedLayout layout, int? maxRows = null)
     {
         string fileName = Path.GetFileName(path);
         string content = DelimitedText.ReadAllText(path);
         char delimiter = layout.Delimiter ?? DelimitedText.Sniff(content)
             ?? throw new SentioException($"{fileName}: cannot tell the delimiter (no tab, comma, semicolon or pipe splits its lines); set delimiter");
-        var rows = DelimitedText.Parse(content, fileName, delimiter, quoted: delimiter != '\t').ToList();
+        var rows = DelimitedText.Parse(content, fileName, delimiter, quoted: delimiter != '\t').Take(maxRows ?? int.MaxValue).ToList();
         if (rows.Count == 0) throw new SentioException($"{fileName}: empty file");
         bool hasHeader = layout.Columns == null && (layout.Header ?? SniffHeader(rows));
         if (hasHeader) return new DelimitedTable(new CsvHeader(rows[0], fileName), rows.Skip(1).ToList(), delimiter, true);

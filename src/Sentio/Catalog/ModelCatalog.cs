@@ -16,7 +16,11 @@ public sealed record ArchitectureInfo(
     Type OptionsType,
     Func<object, IReadOnlyList<string>, int, ITrainableClassifier>? Create,
     Func<string, Func<string, IMultiLabelClassifier>, IMultiLabelClassifier> Load,
-    string? AssembledBy = null);
+    string? AssembledBy = null)
+{
+    /// <summary>Why a config cannot train this architecture (it has no <see cref="Create"/>).</summary>
+    public string NotTrainedFromAConfig => $"{Name} is assembled from fitted models by {AssembledBy}, not trained from a config";
+}
 
 /// <summary>Every architecture Sentio knows, by versioned name. The built-in ones are registered here; a new model or
 /// backend adds itself with <see cref="Register"/> (no switch to edit), after which configs name it and
@@ -70,7 +74,7 @@ public static class ModelCatalog
         if (!TryGet(architecture, out var info))
             throw new SentioException($"model.architecture: unknown architecture '{architecture}'; one of: {string.Join(", ", TrainableNames)}");
         if (info.Create == null)
-            throw new SentioException($"model.architecture: {architecture} is assembled from fitted models by {info.AssembledBy}, not trained from a config");
+            throw new SentioException($"model.architecture: {info.NotTrainedFromAConfig}");
         return info.Create(options, labelNames, seed);
     }
 

@@ -128,7 +128,7 @@ public sealed record TrainConfig
         }
         if (info.Create == null)
         {
-            errors.Add(new ConfigError("model.architecture", $"{name} is assembled from fitted models by {info.AssembledBy}, not trained from a config"));
+            errors.Add(new ConfigError("model.architecture", info.NotTrainedFromAConfig));
             return fallback;
         }
         var options = new YamlMappingNode(mapping.Children.Where(c => !c.Key.Equals(architectureKey)));

@@ -4,11 +4,16 @@ using Spectre.Console;
 namespace Sentio.Cli;
 
 /// <summary>Shows training progress: live progress bars on a terminal, plain timestamped lines when output
-/// is redirected (CI logs, pipes), so logs stay readable.</summary>
+/// is redirected (CI logs, pipes), so logs stay readable — with a status line (step, loss, tokens/s, ETA) every
+/// 30 s during a stage, which on a terminal the bar's caption shows instead.</summary>
 internal sealed class ConsoleMonitor(TextWriter output) : ITrainingMonitor
 {
+    private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(30);
+
+    private readonly TrainingProgress status = new(StatusInterval);
     private ProgressContext? progress;
     private ProgressTask? task;
+    private string stageName = "";
 
     public static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
 
@@ -29,6 +34,8 @@ internal sealed class ConsoleMonitor(TextWriter output) : ITrainingMonitor
 
     public void BeginStage(string name, int total)
     {
+        stageName = name;
+        status.BeginStage(name, total);
         if (progress == null)
         {
             output.WriteLine($"[{DateTime.Now:HH:mm:ss}] {name}");
@@ -39,7 +46,18 @@ internal sealed class ConsoleMonitor(TextWriter output) : ITrainingMonitor
         task.IsIndeterminate = total == 0;
     }
 
-    public void Advance(int steps = 1) => task?.Increment(steps);
+    public void Advance(int steps = 1)
+    {
+        status.Advance(steps);
+        task?.Increment(steps);
+    }
+
+    public void TrainingStepEnded(TrainingStep step)
+    {
+        status.StepEnded(step);
+        if (task != null) task.Description = Markup.Escape($"{stageName} · {status.Status}");
+        else if (status.TakeLine() is { } line) output.WriteLine($"[{DateTime.Now:HH:mm:ss}]   {line}");
+    }
 
     public void Log(string message)
     {

@@ -187,6 +187,7 @@ public sealed partial class TransformerClassifier : ITrainableClassifier
         public void Advance(int steps = 1) => inner.Advance(steps);
         public void Log(string message) => inner.Log(message);
         public void EpochEnded(EpochSummary summary) => inner.EpochEnded(summary with { Epoch = summary.Epoch + offset });
+        public void TrainingStepEnded(TrainingStep step) => inner.TrainingStepEnded(step);
     }
 
     private void FitHead(MultiLabelDataset train, EncodedText[] trainTexts, MultiLabelDataset? validation, EncodedText[]? validationTexts, FitContext context)

@@ -130,6 +130,8 @@ public static class TrainingRun
 
         public void Advance(int steps = 1) => inner.Advance(steps);
 
+        public void TrainingStepEnded(TrainingStep step) => inner.TrainingStepEnded(step);
+
         public void Log(string message)
         {
             log.WriteLine($"{DateTime.Now:HH:mm:ss}   {message}");

@@ -15,7 +15,15 @@ public interface ITrainingMonitor
 
     /// <summary>Metrics measured at the end of an epoch (or of the whole fit, for one-pass models).</summary>
     void EpochEnded(EpochSummary summary);
+
+    /// <summary>A training batch finished (after its <see cref="Advance"/>): what it held and the epoch's mean loss so
+    /// far, for progress lines. Monitors that show no rates ignore it.</summary>
+    void TrainingStepEnded(TrainingStep step) { }
 }
+
+/// <summary>One training batch: its examples, its tokens (null for models that see no tokens) and the mean training
+/// loss of the epoch up to and including it.</summary>
+public sealed record TrainingStep(int Examples, int? Tokens, double EpochMeanLoss);
 
 /// <summary>What one epoch achieved; fields a model does not measure are null.</summary>
 public sealed record EpochSummary(

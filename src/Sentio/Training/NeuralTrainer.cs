@@ -142,6 +142,8 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed)
                             SaveCheckpoint(checkpointDirectory, module, optimizer, state, bestWeights, fingerprint);
                     }
                     monitor.Advance();
+                    monitor.TrainingStepEnded(new TrainingStep(batches[batch].Length, train.Lengths == null ? null : batches[batch].Sum(i => train.Lengths[i]),
+                        state.EpochLossSum / state.EpochLossCount));
                 }
 
                 double trainLoss = state.EpochLossSum / state.EpochLossCount;

@@ -63,6 +63,19 @@ public sealed partial class ModelStore
         return Directory.Exists(absolute) || !name ? absolute : nameOrPath;
     }
 
+    /// <summary>The pooling recorded in a folder this store wrote (its <see cref="SourceFile"/>), e.g. <c>mean</c>;
+    /// null for any other folder.</summary>
+    public static string? RecordedPooling(string folder)
+    {
+        string path = Path.Combine(folder, SourceFile);
+        if (!File.Exists(path)) return null;
+        try { return JsonNode.Parse(File.ReadAllText(path))?["pooling"]?.GetValue<string>(); }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            throw new SentioException($"{path}: invalid JSON: {e.Message}", e);
+        }
+    }
+
     /// <summary>The model folder for <paramref name="nameOrPath"/>, fetched on first use.</summary>
     /// <exception cref="SentioException">Not a folder, registry name or hub id, or every source failed (each is named).</exception>
     public string Resolve(string nameOrPath) => Pull(nameOrPath).Folder;

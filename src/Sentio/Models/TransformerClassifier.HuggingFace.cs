@@ -31,9 +31,7 @@ public sealed partial class TransformerClassifier
         var config = TransformerConfig.Read(configPath);
         if (config.Labels.Count == 0)
             throw new SentioException($"{configPath}: no id2label; a folder predicts only when its config names the labels (a bare encoder must be fine-tuned first)");
-        var pooling = TransformerPooling.Pooler;
-        if (config.Extra[PoolingConfigKey] is JsonValue recorded)
-            pooling = Enum.GetValues<TransformerPooling>().FirstOrDefault(p => YamlBinder.KeyOf(p.ToString()) == recorded.ToString(), TransformerPooling.Pooler);
+        var pooling = ParsePooling((config.Extra[PoolingConfigKey] as JsonValue)?.ToString()) ?? TransformerPooling.Pooler;
         var options = new TransformerClassifierOptions { Pretrained = folder, Pooling = pooling, MaxLength = Math.Min(128, config.Family.UsablePositions(config)) };
         var classifier = new TransformerClassifier(options, config.Labels, seed: 0);
         var (model, _) = HuggingFaceClassifier.LoadClassifier(folder);
@@ -48,6 +46,10 @@ public sealed partial class TransformerClassifier
         model.Module.eval();
         return classifier;
     }
+
+    /// <summary>A pooling by its config spelling (<c>mean</c>, <c>cls</c>, ...); null for null or an unknown spelling.</summary>
+    private static TransformerPooling? ParsePooling(string? key) =>
+        key == null ? null : Enum.GetValues<TransformerPooling>().Cast<TransformerPooling?>().FirstOrDefault(p => YamlBinder.KeyOf(p.ToString()!) == key);
 
     private (ITransformerClassifier, ITransformerTokenizer) LoadPretrained(string folder, ITrainingMonitor monitor)
     {
@@ -75,7 +77,7 @@ public sealed partial class TransformerClassifier
         // HfModelFolder.Save writes config.json from the model's config; the pooling rides along as one extra key.
         string configPath = Path.Combine(folder, HfModelFolder.ConfigFile);
         var json = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
-        json[PoolingConfigKey] = YamlBinder.KeyOf(Options.Pooling.ToString());
+        json[PoolingConfigKey] = YamlBinder.KeyOf(Options.Pooling.ToString()!);
         AtomicFile.WriteText(configPath, json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
     }
 }

@@ -47,7 +47,8 @@ public sealed partial class TransformerClassifier : ITrainableClassifier
 
     public string Architecture => ArchitectureName;
     public IReadOnlyList<string> LabelNames { get; }
-    public TransformerClassifierOptions Options { get; }
+    /// <summary>The options; after <see cref="Fit"/>, with the pooling it resolved.</summary>
+    public TransformerClassifierOptions Options { get; private set; }
     public int Seed { get; }
     public bool WritesCheckpoints => true;
 
@@ -70,7 +71,9 @@ public sealed partial class TransformerClassifier : ITrainableClassifier
         head?.Dispose();
         head = null;
         torch.manual_seed(Seed);
-        (model, tokenizer) = Options.Pretrained != null ? LoadPretrained(ModelStore.FromEnvironment().Resolve(Options.Pretrained), monitor) : BuildFromScratch(Options.FromScratch!);
+        string? folder = Options.Pretrained == null ? null : ModelStore.FromEnvironment().Resolve(Options.Pretrained);
+        Options = Options with { Pooling = Options.Pooling ?? ParsePooling(folder == null ? null : ModelStore.RecordedPooling(folder)) ?? TransformerPooling.Pooler };
+        (model, tokenizer) = folder != null ? LoadPretrained(folder, monitor) : BuildFromScratch(Options.FromScratch!);
         CheckMaxLength(model.Config, Options.MaxLength, "model.max_length");
         model.Module.to(TorchDevice);
         BindClassifierWeights();
@@ -119,6 +122,7 @@ public sealed partial class TransformerClassifier : ITrainableClassifier
     {
         var (labels, options, seed) = ModelManifest.Read<TransformerClassifierOptions>(directory);
         RequireDevice(options.Device);
+        options = options with { Pooling = options.Pooling ?? TransformerPooling.Pooler };
         string folder = Path.Combine(directory, HuggingFaceFolder);
         var classifier = new TransformerClassifier(options, labels, seed ?? 0);
         var (model, _) = HuggingFaceClassifier.LoadClassifier(folder);

@@ -104,8 +104,10 @@ public sealed record TransformerClassifierOptions : IValidatableOptions, IOption
     /// <summary>Default fine_tune.</summary>
     public TransformerMode Mode { get; init; } = TransformerMode.FineTune;
 
-    /// <summary>Default pooler (the checkpoint's own head).</summary>
-    public TransformerPooling Pooling { get; init; } = TransformerPooling.Pooler;
+    /// <summary>How the encoder's states become one vector per text. Default: the pooling a registry model was trained
+    /// with, recorded in its cache folder (mean for all-MiniLM-L6-v2, cls for snowflake-arctic-embed-xs); otherwise
+    /// pooler (the checkpoint's own head). A fitted model saves the pooling it used.</summary>
+    public TransformerPooling? Pooling { get; init; }
 
     /// <summary>Tokens per text, [CLS] and [SEP] included; longer texts are cut. At most the encoder's positions. Default 128.</summary>
     public int MaxLength { get; init; } = 128;

@@ -140,6 +140,38 @@ public class TransformerClassifierTests
     }
 
     [Theory]
+    [InlineData(null, TransformerPooling.Mean)]
+    [InlineData(TransformerPooling.Cls, TransformerPooling.Cls)]
+    public void WithoutAPoolingTheRegistryFoldersRecordedOneIsUsed(TransformerPooling? configured, TransformerPooling expected)
+    {
+        string folder = FineTuningFixtures.CheckpointWithTokenizer("bert");
+        File.WriteAllText(Path.Combine(folder, ModelStore.SourceFile), """{ "name": "tiny", "pooling": "mean" }""");
+        string[] labels = ["anger", "joy", "sadness"];
+        var train = new MultiLabelDataset(labels, Enumerable.Range(5, 8).Select(i => new TextExample(null, $"tok{i} tok{i + 30}", [i % 3])).ToArray());
+        var training = new NeuralTrainingOptions { Epochs = 1, BatchSize = 4, LearningRate = 1e-2, WarmupRatio = 0, EarlyStoppingPatience = 0, Threads = 1 };
+        using var model = new TransformerClassifier(new TransformerClassifierOptions { Pretrained = folder, MaxLength = 16, Pooling = configured, Training = training }, labels, seed: 3);
+        model.Fit(train, null, FitContext.Silent);
+        using var explicitModel = new TransformerClassifier(new TransformerClassifierOptions { Pretrained = folder, MaxLength = 16, Pooling = expected, Training = training }, labels, seed: 3);
+        explicitModel.Fit(train, null, FitContext.Silent);
+
+        Assert.Equal(expected, model.Options.Pooling);
+        string[] texts = ["tok5 tok35", "tok7 tok9 tok40"];
+        AssertSameProbabilities(explicitModel.PredictProbabilities(texts), model.PredictProbabilities(texts));
+    }
+
+    [Fact]
+    public void AFolderWithoutARecordedPoolingUsesItsPooler()
+    {
+        string folder = FineTuningFixtures.CheckpointWithTokenizer("bert");
+        string[] labels = ["anger", "joy"];
+        var train = new MultiLabelDataset(labels, Enumerable.Range(5, 4).Select(i => new TextExample(null, $"tok{i}", [i % 2])).ToArray());
+        var training = new NeuralTrainingOptions { Epochs = 1, BatchSize = 4, WarmupRatio = 0, EarlyStoppingPatience = 0, Threads = 1 };
+        using var model = new TransformerClassifier(new TransformerClassifierOptions { Pretrained = folder, MaxLength = 16, Training = training }, labels, seed: 3);
+        model.Fit(train, null, FitContext.Silent);
+        Assert.Equal(TransformerPooling.Pooler, model.Options.Pooling);
+    }
+
+    [Theory]
     [InlineData(TransformerMode.FineTune, TransformerPooling.Mean)]
     [InlineData(TransformerMode.FineTune, TransformerPooling.Pooler)]
     [InlineData(TransformerMode.FeatureExtract, TransformerPooling.Cls)]

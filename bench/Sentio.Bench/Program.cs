@@ -14,6 +14,10 @@ using Sentio.Training;
 //       [--warmup-steps 2] [--train-steps 10] [--inference-batches 10] [--memory-steps 300] [--memory-batch 8]
 // transformer: BERT (MiniLM shape) train-step tokens/s and inference sentences/s vs PyTorch
 // (tools/transformer_bench_reference.py), and resident memory over many training steps (TransformerBench.cs).
+//   dotnet run -c Release --project bench/Sentio.Bench -- finetune [--model all-MiniLM-L6-v2] [--threads 2] [--batch 32]
+//       [--steps 20] [--warmup-steps 2] [--data-dir ../shared/data]
+// finetune: GoEmotions fine-tuning real tokens/s of TransformerClassifier.Fit vs a plain PyTorch loop on the same
+// weights and ids, padded to 128 and dynamically padded (tools/finetune_bench_reference.py; FineTuneBench.cs).
 //   dotnet run -c Release --project bench/Sentio.Bench -- serve --model-path RUN [--texts 1000] [--seconds 10] [--rounds 3]
 //       [--clients 1,4,16] [--texts-per-request 1] [--threads 1]
 // serve: offline batch texts/s beside served texts/s at 1, 4 and 16 loopback clients, p50/p99, errors (ServeBench.cs).
@@ -23,11 +27,12 @@ var options = ParseOptions(args.Skip(1).ToArray());
 string benchmark = args.FirstOrDefault() ?? "linear";
 string repoRoot = FindRepoRoot();
 if (benchmark == "transformer") return Sentio.Bench.TransformerBench.Run(options, repoRoot);
+if (benchmark == "finetune") return Sentio.Bench.FineTuneBench.Run(options, repoRoot);
 if (benchmark == "serve") return Sentio.Bench.ServeBench.Run(options, repoRoot);
 if (benchmark == "reading") return Sentio.Bench.ReadingBench.Run(options);
 if (benchmark != "linear")
 {
-    Console.Error.WriteLine($"unknown benchmark '{benchmark}'; available: linear, transformer, serve, reading");
+    Console.Error.WriteLine($"unknown benchmark '{benchmark}'; available: linear, transformer, finetune, serve, reading");
     return 2;
 }
 string dataDir = Path.GetFullPath(options.GetValueOrDefault("data-dir") ?? Path.Combine(repoRoot, "..", "shared", "data"));

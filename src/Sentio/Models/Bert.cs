@@ -46,6 +46,7 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor, Tensor>
     private readonly Linear key;
     private readonly Linear value;
     private readonly Dropout dropout;
+    private readonly double attentionDropout;
     private readonly int heads;
     private readonly int headSize;
 
@@ -57,6 +58,7 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         key = nn.Linear(config.HiddenSize, config.HiddenSize);
         value = nn.Linear(config.HiddenSize, config.HiddenSize);
         dropout = nn.Dropout(config.AttentionProbsDropoutProb);
+        attentionDropout = config.AttentionProbsDropoutProb;
         RegisterComponents();
     }
 
@@ -68,11 +70,24 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         var q = Heads(query.forward(hidden));
         var k = Heads(key.forward(hidden));
         var v = Heads(value.forward(hidden));
-        var scores = matmul(q, k.transpose(-1, -2)) / Math.Sqrt(headSize) + additiveMask;
-        var probabilities = dropout.forward(softmax(scores, -1));
-        var context = matmul(probabilities, v).permute(0, 2, 1, 3).contiguous();
-        return context.view(batch, length, heads * headSize);
+        Tensor context;
+        if (FusedAttention)
+        {
+            // libtorch's fused kernel (HF's BertSdpaSelfAttention): no [batch, heads, seq, seq] score tensors kept for the
+            // backward pass, the softmax and dropout done in one sweep.
+            context = nn.functional.scaled_dot_product_attention(q, k, v, additiveMask, training ? attentionDropout : 0.0);
+        }
+        else
+        {
+            var scores = matmul(q, k.transpose(-1, -2)) / Math.Sqrt(headSize) + additiveMask;
+            context = matmul(dropout.forward(softmax(scores, -1)), v);
+        }
+        return context.permute(0, 2, 1, 3).contiguous().view(batch, length, heads * headSize);
     }
+
+    /// <summary>Whether attention runs libtorch's fused scaled-dot-product kernel (the default) or the explicit
+    /// matmul–softmax–matmul of modeling_bert.py's eager path; the transformer bench switches it to show the gain.</summary>
+    internal static bool FusedAttention { get; set; } = true;
 }
 
 /// <summary>BertSelfOutput and BertOutput: dense → dropout → LayerNorm(x + residual): [batch, seq, in] → [batch, seq, hidden].</summary>

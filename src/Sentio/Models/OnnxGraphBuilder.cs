@@ -75,7 +75,7 @@ internal sealed class OnnxGraphBuilder
     public string Int(long value) => Constant(new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64, Int64Data = { value } });
 
     /// <summary>Adds one node of <paramref name="op"/> and returns its (single) output's name.</summary>
-    /// <param name="attributes">Attribute name → a long, float, long[] or string value.</param>
+    /// <param name="attributes">Attribute name → a long, float or long[] value.</param>
     public string Add(string op, string[] inputs, params (string Name, object Value)[] attributes)
     {
         string output = Node(op);
@@ -127,11 +127,8 @@ internal sealed class OnnxGraphBuilder
             node.Attribute.Add(value switch
             {
                 long i => new AttributeProto { Name = key, Type = AttributeProto.Types.AttributeType.Int, I = i },
-                int i => new AttributeProto { Name = key, Type = AttributeProto.Types.AttributeType.Int, I = i },
                 float f => new AttributeProto { Name = key, Type = AttributeProto.Types.AttributeType.Float, F = f },
-                double f => new AttributeProto { Name = key, Type = AttributeProto.Types.AttributeType.Float, F = (float)f },
                 long[] ints => new AttributeProto { Name = key, Type = AttributeProto.Types.AttributeType.Ints, Ints = { ints } },
-                string s => new AttributeProto { Name = key, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(s) },
                 _ => throw new ArgumentException($"attribute {key}: unsupported value type {value.GetType().Name}"),
             });
         return node;

@@ -5,7 +5,7 @@ using DataType = Onnx.TensorProto.Types.DataType;
 namespace Sentio.Models;
 
 /// <summary>Sentio's transformer classifiers as ONNX graphs, written node by node after the TorchSharp forward passes in
-/// Bert.cs, DistilBert.cs and Roberta.cs (eval mode: dropout is the identity). Inputs are int64 <c>input_ids</c>,
+/// Bert.cs, DistilBert.cs, Roberta.cs and DebertaV2.cs (eval mode: dropout is the identity). Inputs are int64 <c>input_ids</c>,
 /// <c>attention_mask</c> and, for encoders with token types (<c>type_vocab_size</c> &gt; 0), <c>token_type_ids</c>, each
 /// [batch, sequence]; outputs are float32 <c>logits</c> and <c>probabilities</c> (their sigmoid), each [batch, labels].
 /// Weights are initializers under their state-dict names, in the state dict's [out, in] layout (a Transpose node feeds
@@ -24,7 +24,8 @@ internal static class TransformerOnnx
     public static ModelProto Build(ITransformerClassifier model, FeatureHead? head, TransformerPooling pooling, string name)
     {
         var config = model.Config;
-        RequireSupported(config);
+        if (head != null && pooling == TransformerPooling.Pooler && config.ModelType != "bert")
+            throw new SentioException($"ONNX export: pooling pooler in feature_extract mode needs BERT's pooler; {config.ModelType} has none");
         var weights = new Dictionary<string, Tensor>(model.Module.state_dict(), StringComparer.Ordinal);
         if (head != null)
             foreach (var (key, value) in head.state_dict()) weights[FeatureHeadPrefix + key] = value;
@@ -38,6 +39,7 @@ internal static class TransformerOnnx
             "bert" => e.BertEncoder("bert", ids, mask, types!, positionsAfterPadding: false),
             "roberta" => e.BertEncoder("roberta", ids, mask, types!, positionsAfterPadding: true),
             "distilbert" => e.DistilBertEncoder(ids, mask),
+            "deberta-v2" => e.DebertaV2Encoder(ids, mask, types),
             _ => throw new SentioException($"ONNX export: model_type '{config.ModelType}' is not supported"),
         };
 
@@ -59,12 +61,6 @@ internal static class TransformerOnnx
     /// <summary>The feature_extract head's weights in the graph: <c>head.dense.*</c>, <c>head.out_proj.*</c>, as in head.safetensors
     /// under the prefix.</summary>
     public const string FeatureHeadPrefix = "head.";
-
-    private static void RequireSupported(TransformerConfig config)
-    {
-        if (config.ModelType == "deberta-v2")
-            throw new SentioException("ONNX export: deberta-v2 (disentangled relative-position attention) is not supported yet; export a bert, distilbert or roberta model");
-    }
 
     /// <summary>The node patterns the encoders share, each mirroring one TorchSharp expression.</summary>
     private sealed class Emitter(OnnxGraphBuilder g, TransformerConfig config)
@@ -94,6 +90,8 @@ internal static class TransformerOnnx
                     return g.Add("Mul", [half, g.Add("Add", [g.Scalar(1f), g.Add("Tanh", [inner])])]);
                 case "relu":
                     return g.Add("Relu", [x]);
+                case "tanh": // DeBERTa's conv_act and pooler_hidden_act only (DebertaV2Encoder.Activate)
+                    return g.Add("Tanh", [x]);
                 default:
                     throw new SentioException($"ONNX export: activation '{name}' is not supported");
             }
@@ -118,6 +116,7 @@ internal static class TransformerOnnx
             "bert" => Linear(BertPooler(hidden), "classifier"),
             "distilbert" => Linear(g.Add("Relu", [Linear(FirstToken(hidden), "pre_classifier")]), "classifier"),
             "roberta" => Linear(g.Add("Tanh", [Linear(FirstToken(hidden), "classifier.dense")]), "classifier.out_proj"),
+            "deberta-v2" => Linear(Activate(config.PoolerHiddenAct, Linear(FirstToken(hidden), "pooler.dense")), "classifier"),
             _ => throw new SentioException($"ONNX export: model_type '{config.ModelType}' has no head the exporter writes"),
         };
 
@@ -208,6 +207,126 @@ internal static class TransformerOnnx
                 hidden = LayerNorm(g.Add("Add", [ffn, attended]), layer + ".output_layer_norm", eps);
             }
             return hidden;
+        }
+
+        /// <summary>DebertaV2Model: embeddings (× mask), then the blocks with disentangled attention — content scores plus
+        /// the c2p / p2c terms gathered at the relative positions (log-bucketed when <c>position_buckets</c> &gt; 0), computed
+        /// in the graph for the run-time sequence length — and the ConvLayer after the first block when <c>conv_kernel_size</c> &gt; 0.</summary>
+        public string DebertaV2Encoder(string ids, string mask, string? types)
+        {
+            g.Scope = "deberta.embeddings";
+            string embeddings = g.Add("Gather", [g.Weight("deberta.embeddings.word_embeddings.weight"), ids]);
+            if (config.PositionBiasedInput)
+                embeddings = g.Add("Add", [embeddings, g.Add("Gather", [g.Weight("deberta.embeddings.position_embeddings.weight"), PositionRange(ids)])]);
+            if (types != null)
+                embeddings = g.Add("Add", [embeddings, g.Add("Gather", [g.Weight("deberta.embeddings.token_type_embeddings.weight"), types])]);
+            string keep = g.Add("Unsqueeze", [g.Add("Cast", [mask], ("to", (long)DataType.Float)), g.Ints(-1)]);
+            embeddings = g.Add("Mul", [LayerNorm(embeddings, "deberta.embeddings.LayerNorm", config.LayerNormEps), keep]);
+
+            g.Scope = "deberta.encoder";
+            // get_attention_mask: token i attends to token j when both are real; XSoftmax fills the rest.
+            string pair = g.Add("Mul", [g.Add("Unsqueeze", [mask, g.Ints(1, 2)]), g.Add("Unsqueeze", [mask, g.Ints(1, 3)])]);
+            string masked = g.Add("Not", [g.Add("Cast", [pair], ("to", (long)DataType.Bool))]);
+            string? relative = null, relativeEmbeddings = null;
+            if (config.RelativeAttention)
+            {
+                relative = RelativePositions(ids);
+                relativeEmbeddings = g.Weight("deberta.encoder.rel_embeddings.weight");
+                if (Models.DebertaV2Encoder.NormalisesRelativeEmbeddings(config))
+                    relativeEmbeddings = LayerNorm(relativeEmbeddings, "deberta.encoder.LayerNorm", config.LayerNormEps);
+            }
+            string hidden = embeddings;
+            for (int i = 0; i < config.NumHiddenLayers; i++)
+            {
+                string layer = $"deberta.encoder.layer.{i}";
+                g.Scope = layer;
+                string context = DisentangledAttention(hidden, masked, relative, relativeEmbeddings, layer + ".attention.self");
+                string attended = LayerNorm(g.Add("Add", [Linear(context, layer + ".attention.output.dense"), hidden]), layer + ".attention.output.LayerNorm", config.LayerNormEps);
+                string intermediate = Activate(config.HiddenAct, Linear(attended, layer + ".intermediate.dense"));
+                hidden = LayerNorm(g.Add("Add", [Linear(intermediate, layer + ".output.dense"), attended]), layer + ".output.LayerNorm", config.LayerNormEps);
+                if (i == 0 && config.ConvKernelSize > 0) hidden = ConvLayer(embeddings, hidden, keep);
+            }
+            return hidden;
+        }
+
+        /// <summary>DisentangledSelfAttention on [batch, heads, seq, head size] (Sentio's [batch × heads, …] bmm, unflattened).</summary>
+        private string DisentangledAttention(string hidden, string masked, string? relative, string? relativeEmbeddings, string prefix)
+        {
+            var terms = config.PosAttType;
+            bool c2p = terms.Contains("c2p"), p2c = terms.Contains("p2c");
+            float scale = (float)Math.Sqrt((float)(config.HeadSize * (1 + (c2p ? 1 : 0) + (p2c ? 1 : 0))));
+            string query = Heads(Linear(hidden, prefix + ".query_proj"));
+            string key = Heads(Linear(hidden, prefix + ".key_proj"));
+            string value = Heads(Linear(hidden, prefix + ".value_proj"));
+            string content = g.Add("MatMul", [query, g.Add("Transpose", [key], ("perm", new long[] { 0, 1, 3, 2 }))]);
+            string scores = g.Add("Div", [content, g.Scalar(scale)]);
+            if (relative != null && relativeEmbeddings != null)
+            {
+                int span = Models.DebertaV2Encoder.PositionSpan(config);
+                string shape = g.Add("Shape", [content]);
+                // [2 × span, hidden] → [heads, 2 × span, head size], broadcast over the batch in MatMul.
+                string PositionHeads(string projection)
+                {
+                    string projected = g.Add("Reshape", [Linear(relativeEmbeddings, projection), g.Ints(0, config.NumAttentionHeads, config.HeadSize)]);
+                    return g.Add("Transpose", [projected], ("perm", new long[] { 1, 2, 0 }));
+                }
+                string Index(string positions) =>
+                    g.Add("Expand", [g.Add("Unsqueeze", [g.Add("Clip", [positions, g.Int(0), g.Int(2 * span - 1)]), g.Ints(0, 1)]), shape]);
+                string? bias = null;
+                if (c2p)
+                {
+                    string positionKey = PositionHeads(config.ShareAttKey ? prefix + ".key_proj" : prefix + ".pos_key_proj");
+                    string gathered = g.Add("GatherElements", [g.Add("MatMul", [query, positionKey]), Index(g.Add("Add", [relative, g.Int(span)]))], ("axis", -1L));
+                    bias = g.Add("Div", [gathered, g.Scalar(scale)]);
+                }
+                if (p2c)
+                {
+                    string positionQuery = PositionHeads(config.ShareAttKey ? prefix + ".query_proj" : prefix + ".pos_query_proj");
+                    string gathered = g.Add("GatherElements", [g.Add("MatMul", [key, positionQuery]), Index(g.Add("Sub", [g.Int(span), relative]))], ("axis", -1L));
+                    string term = g.Add("Div", [g.Add("Transpose", [gathered], ("perm", new long[] { 0, 1, 3, 2 })), g.Scalar(scale)]);
+                    bias = bias == null ? term : g.Add("Add", [bias, term]);
+                }
+                if (bias != null) scores = g.Add("Add", [scores, bias]);
+            }
+            // XSoftmax: masked scores take float.MinValue before the softmax and become 0 after it.
+            string probabilities = g.Add("Softmax", [g.Add("Where", [masked, g.Scalar(float.MinValue), scores])], ("axis", -1L));
+            probabilities = g.Add("Where", [masked, g.Scalar(0f), probabilities]);
+            return MergeHeads(g.Add("MatMul", [probabilities, value]));
+        }
+
+        /// <summary>build_relative_position: query index − key index [seq, seq] (int64), log-bucketed as
+        /// make_log_bucket_position does it in float32 when position_buckets and the maximum relative position are both &gt; 0.</summary>
+        private string RelativePositions(string ids)
+        {
+            string range = PositionRange(ids);
+            string relative = g.Add("Sub", [g.Add("Unsqueeze", [range, g.Ints(1)]), g.Add("Unsqueeze", [range, g.Ints(0)])]);
+            int buckets = config.PositionBuckets, maxPosition = Models.DebertaV2Encoder.MaxRelativePositions(config);
+            if (buckets <= 0 || maxPosition <= 0) return relative;
+            int mid = buckets / 2;
+            string near = g.Add("And", [g.Add("Less", [relative, g.Int(mid)]), g.Add("Greater", [relative, g.Int(-mid)])]);
+            string absolute = g.Add("Where", [near, g.Int(mid - 1), g.Add("Abs", [relative])]);
+            string logDenominator = g.Add("Log", [g.Scalar((float)((maxPosition - 1) / (double)mid))]);
+            string ratio = g.Add("Div", [g.Add("Cast", [absolute], ("to", (long)DataType.Float)), g.Scalar(mid)]);
+            string scaled = g.Add("Mul", [g.Add("Div", [g.Add("Log", [ratio]), logDenominator]), g.Scalar(mid - 1)]);
+            string logPosition = g.Add("Add", [g.Add("Ceil", [scaled]), g.Scalar(mid)]);
+            string sign = g.Add("Cast", [g.Add("Sign", [relative])], ("to", (long)DataType.Float));
+            string bucketed = g.Add("Where", [g.Add("LessOrEqual", [absolute, g.Int(mid)]),
+                g.Add("Cast", [relative], ("to", (long)DataType.Float)), g.Add("Mul", [logPosition, sign])]);
+            return g.Add("Cast", [bucketed], ("to", (long)DataType.Int64));
+        }
+
+        /// <summary>ConvLayer: conv1d over the embeddings, × mask, activation, LayerNorm(block output + conv) × mask.</summary>
+        private string ConvLayer(string embeddings, string residual, string keep)
+        {
+            const string prefix = "deberta.encoder.conv";
+            g.Scope = prefix;
+            int kernel = config.ConvKernelSize, padding = (kernel - 1) / 2;
+            string channelsFirst = g.Add("Transpose", [embeddings], ("perm", new long[] { 0, 2, 1 }));
+            string convolved = g.Add("Conv", [channelsFirst, g.Weight(prefix + ".conv.weight"), g.Weight(prefix + ".conv.bias")],
+                ("group", (long)config.ConvGroups), ("kernel_shape", new long[] { kernel }), ("pads", new long[] { padding, padding }));
+            string output = g.Add("Mul", [g.Add("Transpose", [convolved], ("perm", new long[] { 0, 2, 1 })), keep]);
+            output = Activate(config.ConvAct, output);
+            return g.Add("Mul", [LayerNorm(g.Add("Add", [residual, output]), prefix + ".LayerNorm", config.LayerNormEps), keep]);
         }
     }
 }

@@ -29,10 +29,14 @@ internal static class TinyTransformers
     ];
 
     /// <summary>Writes a model folder (model.json, hf/, and head.safetensors in feature_extract mode) and returns its path.</summary>
-    public static string ModelFolder(string modelType, TransformerMode mode, TransformerPooling pooling, int seed = 7)
+    /// <param name="kind">bert, distilbert, roberta, or a DeBERTa-v2 variant: deberta-v2 (c2p + p2c, relative positions
+    /// clipped at ±5, token types, absolute positions, a ConvLayer), deberta-v3 (log buckets, shared keys, no absolute
+    /// positions or token types) or deberta-c2p (c2p only, buckets with max_relative_positions 32).</param>
+    public static string ModelFolder(string kind, TransformerMode mode, TransformerPooling pooling, int seed = 7)
     {
         string folder = TestPaths.NewTempDirectory();
         string hf = Path.Combine(folder, TransformerClassifier.HuggingFaceFolder);
+        string modelType = kind.StartsWith("deberta", StringComparison.Ordinal) ? "deberta-v2" : kind;
         var tokenizer = Tokenizer(modelType);
         var family = EncoderFamilies.Get(modelType, "test");
         var config = new TransformerConfig
@@ -49,6 +53,24 @@ internal static class TinyTransformers
             TypeVocabSize = family.TypeVocabSize,
             PadTokenId = tokenizer.PadTokenId,
             Labels = Labels,
+        };
+        config = kind switch
+        {
+            "deberta-v2" => config with
+            {
+                HiddenAct = "gelu_new", TypeVocabSize = 2, RelativeAttention = true, MaxRelativePositions = 5, PosAttType = ["c2p", "p2c"],
+                NormRelEbd = "layer_norm", ConvKernelSize = 3, ConvAct = "gelu", LayerNormEps = 1e-7,
+            },
+            "deberta-v3" => config with
+            {
+                RelativeAttention = true, PositionBuckets = 8, PosAttType = ["p2c", "c2p"], NormRelEbd = "layer_norm", ShareAttKey = true,
+                PositionBiasedInput = false, LayerNormEps = 1e-7,
+            },
+            "deberta-c2p" => config with
+            {
+                RelativeAttention = true, PositionBuckets = 6, MaxRelativePositions = 32, PosAttType = ["c2p"], PoolerHiddenAct = "tanh", LayerNormEps = 1e-7,
+            },
+            _ => config,
         };
         manual_seed(seed);
         using var model = family.Create(config);

@@ -3,6 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using Sentio.Checkpoints;
 using Sentio.Models;
+using Sentio.Tests.Checkpoints;
 using Xunit.Abstractions;
 using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<long>;
 
@@ -99,6 +100,46 @@ public class TransformerOnnxTests(ITestOutputHelper output)
         Assert.NotEmpty(weights);
         Assert.All(weights, w => Assert.Equal(saved[w.Name].shape, w.Dims.ToArray()));
         foreach (var tensor in saved.Values) tensor.Dispose();
+    }
+
+    [Fact]
+    public void APretrainedMiniLmClassifierExportsWithinTolerance()
+    {
+        // all-MiniLM-L6-v2 (6 layers × 384) with a new head for three labels, spread like the tiny models' weights.
+        string encoder = PretrainedModels.Folder("all-MiniLM-L6-v2");
+        string folder = TestPaths.NewTempDirectory();
+        string hf = Path.Combine(folder, TransformerClassifier.HuggingFaceFolder);
+        TorchSharp.torch.manual_seed(3);
+        var (network, _) = HuggingFaceClassifier.LoadClassifier(encoder, TinyTransformers.Labels);
+        using (network)
+        {
+            using (TorchSharp.torch.no_grad())
+                foreach (var (name, parameter) in network.Module.named_parameters())
+                    if (name.StartsWith("classifier.", StringComparison.Ordinal)) parameter.add_(TorchSharp.torch.randn_like(parameter) * 0.3);
+            HuggingFaceClassifier.Save(network, hf, HfModelFolder.LoadTokenizer(encoder));
+        }
+        var options = new TransformerClassifierOptions { Pretrained = hf, Pooling = TransformerPooling.Mean, MaxLength = 128 };
+        ModelManifest.Write(folder, TransformerClassifier.ArchitectureName, TinyTransformers.Labels, options, 3);
+        using var model = TransformerClassifier.Load(folder);
+        string exported = Path.Combine(TestPaths.NewTempDirectory(), "minilm");
+        model.ExportOnnx(exported);
+
+        var texts = File.ReadLines(Path.Combine(TestPaths.SharedData, "goemotions", "original", "dev.tsv")).Take(40).Select(l => l.Split('\t')[0])
+            .Concat(TinyTransformers.Texts).ToArray();
+        var expected = model.PredictProbabilities(texts);
+        var (probabilities, _) = RunOnnx(exported, texts, batchSize: 16);
+        double diff = 0, low = 1, high = 0;
+        for (int i = 0; i < texts.Length; i++)
+            for (int j = 0; j < TinyTransformers.Labels.Length; j++)
+            {
+                diff = Math.Max(diff, Math.Abs(expected[i, j] - probabilities[i, j]));
+                low = Math.Min(low, expected[i, j]);
+                high = Math.Max(high, expected[i, j]);
+            }
+        long bytes = new FileInfo(Path.Combine(exported, TransformerClassifier.OnnxModelPath)).Length;
+        output.WriteLine($"all-MiniLM-L6-v2 mean: {texts.Length} texts, max |Δp| {diff:E2}, probabilities in [{low:F3}, {high:F3}], model.onnx {bytes / 1e6:F1} MB");
+        Assert.InRange(diff, 0, Tolerance);
+        Assert.True(high - low > 0.3, $"probabilities only span [{low}, {high}]");
     }
 
     [Fact]

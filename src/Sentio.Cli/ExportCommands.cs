@@ -21,7 +21,7 @@ public static class ExportCommands
             DefaultValueFactory = _ => "huggingface",
         };
         format.AcceptOnlyFromAmong("huggingface", "onnx");
-        var command = new Command("export", "Export a trained transformer model (a run, a Sentio model folder or, for onnx, a Hugging Face " +
+        var command = new Command("export", "Export a trained transformer model (a run, a Sentio model folder or a Hugging Face " +
             "sequence-classification folder) as a Hugging Face folder that 'sentio predict --model-path' and transformers' " +
             "AutoModelForSequenceClassification load, or as an ONNX folder for ONNX Runtime, Triton and SynapseML.")
         {

@@ -14,6 +14,9 @@ internal static class TransformerOnnx
 {
     public static readonly string[] OutputNames = ["logits", "probabilities"];
 
+    /// <summary>A protobuf message (the whole model.onnx) is at most 2 GiB; this leaves room for the graph around the weights.</summary>
+    private const long MaxProtobufBytes = int.MaxValue - (64L << 20);
+
     /// <summary>The graph's input names for <paramref name="config"/>, in order.</summary>
     public static IReadOnlyList<string> InputNames(TransformerConfig config) =>
         config.TypeVocabSize > 0 ? ["input_ids", "attention_mask", "token_type_ids"] : ["input_ids", "attention_mask"];
@@ -29,6 +32,9 @@ internal static class TransformerOnnx
         var weights = new Dictionary<string, Tensor>(model.Module.state_dict(), StringComparer.Ordinal);
         if (head != null)
             foreach (var (key, value) in head.state_dict()) weights[FeatureHeadPrefix + key] = value;
+        long bytes = weights.Values.Sum(t => t.numel()) * sizeof(float);
+        if (bytes >= MaxProtobufBytes)
+            throw new SentioException($"ONNX export: the {bytes / 1e9:F1} GB of float32 weights exceed protobuf's 2 GB message limit; weights as external data are not supported");
         var g = new OnnxGraphBuilder(name, weights);
         var inputs = InputNames(config).Select(n => g.Input(n, DataType.Int64, "batch", "sequence")).ToArray();
         var e = new Emitter(g, config);

@@ -48,7 +48,8 @@ public static class ModelExport
         run = RunDirectory.IsRunDirectory(path) ? new RunDirectory(path) : null;
         var loaded = ModelCatalog.Load(run?.Model ?? path);
         if (loaded is TransformerClassifier transformer) return transformer;
+        string architecture = loaded.Architecture;
         loaded.Dispose();
-        throw new SentioException($"{path}: the model is {loaded.Architecture}; only {TransformerClassifier.ArchitectureName} models export as {format}");
+        throw new SentioException($"{path}: the model is {architecture}; only {TransformerClassifier.ArchitectureName} models export as {format}");
     }
 }

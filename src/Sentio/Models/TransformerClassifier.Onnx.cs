@@ -20,12 +20,13 @@ public sealed partial class TransformerClassifier
     /// <c>logits</c> and <c>probabilities</c> [batch, labels]), Triton's <c>config.pbtxt</c>, <c>labels.txt</c>,
     /// <c>thresholds.json</c> when <paramref name="thresholds"/> is given, and the tokenizer files and config.json exactly
     /// as <see cref="ExportHuggingFace"/> writes them. The folder appears whole or not at all; its name is the Triton model name.</summary>
-    /// <exception cref="SentioException">The folder exists and is not empty, or the encoder has a part the exporter does not
-    /// write (message names it).</exception>
+    /// <exception cref="SentioException">The path is a file or a folder that is not empty, or the encoder has a part the
+    /// exporter does not write (message names it).</exception>
     public void ExportOnnx(string folder, ThresholdSet? thresholds = null)
     {
         if (model == null || tokenizer == null) throw new InvalidOperationException("The model is not fitted or loaded.");
         string target = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
+        if (File.Exists(target)) throw new SentioException($"{target}: is a file; the ONNX export writes a folder");
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
             throw new SentioException($"{target}: the output folder exists and is not empty; remove it or choose another");
         string name = Path.GetFileName(target);

@@ -150,6 +150,18 @@ public class ModelExportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AnOutputPathThatIsAFileIsRefusedAndLeftAsItWas()
+    {
+        string model = TinyTransformers.ModelFolder("bert", TransformerMode.FineTune, TransformerPooling.Cls);
+        string target = Path.Combine(TestPaths.NewTempDirectory(), "model.onnx");
+        File.WriteAllText(target, "mine");
+        var (exit, _, error) = Export(model, target);
+        Assert.Equal(1, exit);
+        Assert.Equal($"sentio: error: {target}: is a file; the ONNX export writes a folder", error.Trim());
+        Assert.Equal("mine", File.ReadAllText(target));
+    }
+
+    [Fact]
     public void AnUnknownFormatIsRefusedByTheParser()
     {
         var (exit, _, error) = CliRunner.Run("export", "--format", "tflite", "--model-path", "x", "--output", "y");

@@ -81,9 +81,16 @@ public static class HuggingFaceClassifier
     {
         tokenizer?.Save(folder);
         Directory.CreateDirectory(folder);
-        var config = model.Config with { Architectures = [model.Config.Family.SequenceClassificationClass], ProblemType = "multi_label_classification" };
         var state = model.Module.state_dict();
         SafeTensors.Write(Path.Combine(folder, HfModelFolder.WeightsFile), state, new Dictionary<string, string> { ["format"] = "pt" }, dtype);
+        SaveConfig(model, folder);
+    }
+
+    /// <summary>Writes the <c>config.json</c> that <see cref="Save"/> writes: the model's config with <c>architectures</c>
+    /// and problem_type <c>multi_label_classification</c>.</summary>
+    public static void SaveConfig(ITransformerClassifier model, string folder)
+    {
+        var config = model.Config with { Architectures = [model.Config.Family.SequenceClassificationClass], ProblemType = "multi_label_classification" };
         config.Write(Path.Combine(folder, HfModelFolder.ConfigFile));
     }
 }

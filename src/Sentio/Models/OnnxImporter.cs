@@ -63,20 +63,31 @@ public static partial class OnnxImporter
         import.Config.Write(Path.Combine(folder, HfModelFolder.ConfigFile));
     }
 
-    /// <exception cref="SentioException">Missing or unreadable file.</exception>
+    /// <exception cref="SentioException">Missing or unreadable file, or one that is not an ONNX model (damaged, truncated, or
+    /// another format: protobuf parses some such bytes without error, so a model without a graph is refused too).</exception>
     public static ModelProto Read(string onnxPath)
     {
         if (!File.Exists(onnxPath)) throw new SentioException($"{onnxPath}: not found");
+        ModelProto model;
         try
         {
             using var stream = File.OpenRead(onnxPath);
-            return ModelProto.Parser.ParseFrom(stream);
+            model = ModelProto.Parser.ParseFrom(stream);
         }
         catch (InvalidProtocolBufferException e)
         {
-            throw new SentioException($"{onnxPath}: not an ONNX model ({e.Message})", e);
+            throw new SentioException($"{onnxPath}: not an ONNX model ({OneLine(e.Message)})", e);
         }
+        catch (IOException e)
+        {
+            throw new SentioException($"{onnxPath}: cannot be read ({OneLine(e.Message)})", e);
+        }
+        if (model.Graph == null)
+            throw new SentioException($"{onnxPath}: not an ONNX model (no graph); is it damaged, or another format?");
+        return model;
     }
+
+    private static string OneLine(string message) => string.Join(" ", message.Split((char[])['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>Recovers the config and state dict from <paramref name="model"/>; <paramref name="source"/> names it in errors.</summary>
     public static OnnxImport Convert(ModelProto model, string source)

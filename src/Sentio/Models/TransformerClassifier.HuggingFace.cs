@@ -73,8 +73,14 @@ public sealed partial class TransformerClassifier
     {
         if (model == null || tokenizer == null) throw new InvalidOperationException("The model is not fitted or loaded.");
         HuggingFaceClassifier.Save(model, folder, tokenizer);
+        RecordPooling(folder);
+    }
+
+    /// <summary>Adds <see cref="PoolingConfigKey"/> to the folder's config.json when the pooling is not the checkpoint's own head.</summary>
+    private void RecordPooling(string folder)
+    {
         if (Options.Pooling == TransformerPooling.Pooler) return;
-        // HfModelFolder.Save writes config.json from the model's config; the pooling rides along as one extra key.
+        // HuggingFaceClassifier writes config.json from the model's config; the pooling rides along as one extra key.
         string configPath = Path.Combine(folder, HfModelFolder.ConfigFile);
         var json = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
         json[PoolingConfigKey] = YamlBinder.KeyOf(Options.Pooling.ToString()!);

@@ -137,4 +137,27 @@ public class OnnxImporterRoundTripTests
             foreach (var tensor in original.Values.Concat(import.Tensors.Values)) tensor.Dispose();
         }
     }
+
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("text")]
+    [InlineData("empty")]
+    [InlineData("safetensors")]
+    public void A_damaged_or_foreign_file_is_a_one_line_error_naming_it(string kind)
+    {
+        string fixtures = Path.Combine(TestPaths.Fixtures, "transformers");
+        byte[] onnx = File.ReadAllBytes(Path.Combine(fixtures, "onnx", "bert.onnx"));
+        byte[] content = kind switch
+        {
+            "truncated" => onnx[..(onnx.Length / 2)],
+            "text" => "input_ids,attention_mask\n101,1\n"u8.ToArray(),
+            "empty" => [],
+            _ => File.ReadAllBytes(Path.Combine(fixtures, "bert", "model.safetensors")),
+        };
+        string path = Path.Combine(TestPaths.NewTempDirectory(), "model.onnx");
+        File.WriteAllBytes(path, content);
+        var error = Assert.Throws<SentioException>(() => OnnxImporter.Read(path));
+        Assert.StartsWith($"{path}: not an ONNX model (", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
 }

@@ -70,6 +70,7 @@ public static class RunEnsemble
         if (!test[0].LabelNames.SequenceEqual(labels))
             throw new SentioException($"{runs[0].Predictions("test")}: labels {string.Join(",", test[0].LabelNames)} differ from validation's {string.Join(",", labels)}");
         var firstConfig = TrainConfig.Load(runs[0].Config);
+        foreach (var member in runs) TrainConfig.Load(member.Config).RequireMultiLabel("sentio ensemble", member.Config);
         thresholds ??= firstConfig.Thresholds;
 
         var weights = weighting == EnsembleWeighting.Tune

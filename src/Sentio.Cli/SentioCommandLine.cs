@@ -48,7 +48,7 @@ public static class SentioCommandLine
         var runPath = new Option<string>("--model-path") { Description = "A run directory written by 'sentio train'", Required = true };
 
         // A plain command named "sentio" rather than RootCommand, whose name is the assembly's (Sentio.Cli).
-        var root = new Command("sentio", "Sentio: multi-label emotion classification — train, tune, evaluate and use emotion classifiers.")
+        var root = new Command("sentio", "Sentio: multi-label (and single-label) emotion classification — train, tune, evaluate and use emotion classifiers.")
         {
             new HelpOption(), new VersionOption(),
         };
@@ -74,7 +74,7 @@ public static class SentioCommandLine
         var resume = new Option<string?>("--resume") { Description = "Continue a stopped run directory from its latest checkpoint (neural models), instead of --config" };
         var outputDir = new Option<string>("--output-dir") { Description = "Where the new run directory is created", DefaultValueFactory = _ => "runs" };
         var seed = new Option<int?>("--seed") { Description = "Overrides the config's seed" };
-        var command = new Command("train", "Train a model from a config; writes a run directory with the model, thresholds tuned on validation, and validation/test metrics.")
+        var command = new Command("train", "Train a model from a config; writes a run directory with the model, thresholds tuned on validation (none for problem_type: single_label_classification, which predicts the most probable label), and validation/test metrics.")
         {
             config, resume, outputDir, seed, dataDir,
         };
@@ -127,7 +127,7 @@ public static class SentioCommandLine
             Description = "What the global threshold maximises [default: the run config's thresholds.objective]", HelpName = "macro_f1|micro_f1",
             CustomParser = r => ParseEnum<ThresholdObjective>(r),
         };
-        var command = new Command("tune-thresholds", "Tune decision thresholds again on the run's validation split (exact sweep); rewrites thresholds.json and metrics.")
+        var command = new Command("tune-thresholds", "Tune decision thresholds again on the run's validation split (exact sweep); rewrites thresholds.json and metrics. A single-label run has no thresholds (an error).")
         {
             modelPath, strategy, objective, dataDir,
         };

@@ -32,12 +32,15 @@ public sealed record NGramLinearOptions : IValidatableOptions
 
     public ClassWeighting ClassWeight { get; init; } = ClassWeighting.None;
 
-    /// <summary>Solver stopping tolerance: multi-label, on the largest dual projected gradient of a pass (LIBLINEAR's eps);
-    /// single-label, on the largest entry of the L-BFGS objective's gradient.</summary>
+    /// <summary>Multi-label solver stopping tolerance on the largest dual projected gradient of a pass (LIBLINEAR's eps).</summary>
     public double Tolerance { get; init; } = 0.01;
 
-    /// <summary>Most passes of the multi-label dual solver per label; single-label L-BFGS runs until <see cref="Tolerance"/>.</summary>
+    /// <summary>Most passes of the multi-label dual solver per label.</summary>
     public int MaxPasses { get; init; } = 100;
+
+    /// <summary>Single-label (multinomial) L-BFGS stopping tolerance on Math.NET's relative gradient,
+    /// maxᵢ |gᵢ| · max(|wᵢ|, 1) / max(|objective|, 1): scale-free, so one value suits any training-set size.</summary>
+    public double MultinomialTolerance { get; init; } = 1e-5;
 
     /// <summary>Worker threads for featurising, the label-parallel solver and prediction; 0 = all cores.</summary>
     public int Threads { get; init; }
@@ -54,6 +57,7 @@ public sealed record NGramLinearOptions : IValidatableOptions
         }
         if (!(C > 0)) yield return new("c", $"expected a number > 0, got {C}");
         if (!(Tolerance > 0)) yield return new("tolerance", $"expected a number > 0, got {Tolerance}");
+        if (!(MultinomialTolerance > 0)) yield return new("multinomial_tolerance", $"expected a number > 0, got {MultinomialTolerance}");
         if (MaxPasses < 1) yield return new("max_passes", $"expected an integer >= 1, got {MaxPasses}");
         if (Threads < 0) yield return new("threads", $"expected 0 (all cores) or a positive integer, got {Threads}");
     }
@@ -146,7 +150,7 @@ public sealed class NGramLinear : ITrainableClassifier
         cancellation.ThrowIfCancellationRequested();
         monitor.BeginStage("multinomial logistic regression", 0);
         var classWeights = Options.ClassWeight == ClassWeighting.Balanced ? MultinomialLogisticRegression.BalancedClassWeights(classes, LabelNames.Count) : null;
-        var (w, b, iterations) = MultinomialLogisticRegression.Solve(features, classes, LabelNames.Count, Options.C, Options.Tolerance, classWeights: classWeights);
+        var (w, b, iterations) = MultinomialLogisticRegression.Solve(features, classes, LabelNames.Count, Options.C, Options.MultinomialTolerance, classWeights: classWeights);
         weights = Enumerable.Range(0, LabelNames.Count).Select(k =>
         {
             var row = new float[features.ColumnCount + 1];

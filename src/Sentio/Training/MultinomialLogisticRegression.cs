@@ -17,7 +17,8 @@ public static class MultinomialLogisticRegression
     /// <param name="features">Examples as CSR rows [n, features].</param>
     /// <param name="classes">The class of each example, [n], each in [0, <paramref name="classCount"/>).</param>
     /// <param name="c">Inverse regularisation strength (&gt; 0).</param>
-    /// <param name="tolerance">Stop when the gradient's largest entry falls below this.</param>
+    /// <param name="tolerance">Stop when Math.NET's relative gradient, maxᵢ |gᵢ| · max(|xᵢ|, 1) / max(|objective|, 1),
+    /// falls below this.</param>
     /// <param name="classWeights">[classes] weight of each class's examples; null weighs every example 1.</param>
     /// <returns>Weights [classes, features], intercepts [classes], and the L-BFGS iterations used.</returns>
     /// <exception cref="ArgumentException">Shapes disagree, a class is out of range, or C ≤ 0.</exception>

@@ -189,7 +189,7 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, Probl
             if (bestWeights != null)
             {
                 module.load_state_dict(bestWeights);
-                monitor.Log($"kept the weights of epoch {state.BestEpoch} (validation macro-F1 {state.BestMacroF1:0.0000} at threshold 0.5, loss {state.BestValidationLoss:0.00000})");
+                monitor.Log($"kept the weights of epoch {state.BestEpoch} (validation macro-F1 {state.BestMacroF1:0.0000} {(SingleLabel ? "of the most probable label" : "at threshold 0.5")}, loss {state.BestValidationLoss:0.00000})");
             }
             return new NeuralTrainingResult(state.Epoch, state.OptimizerStep, state.BestEpoch, state.BestEpoch == null ? null : state.BestMacroF1,
                 state.BestEpoch == null ? null : state.BestValidationLoss, state.StoppedEarly, state.History.ToArray());

@@ -132,8 +132,8 @@ public sealed record NeuralTrainingOptions : IValidatableOptions
     /// cores (measured 6× on a loaded 2-core machine with the BiLSTM). Default 0.</summary>
     public int Threads { get; init; }
 
-    /// <summary>Which validation figure picks the epoch whose weights are kept: macro-F1 at threshold 0.5 (default) or
-    /// the lowest validation loss.</summary>
+    /// <summary>Which validation figure picks the epoch whose weights are kept: macro-F1 at threshold 0.5 (of the most
+    /// probable label in a single-label run; the default) or the lowest validation loss.</summary>
     public EarlyStoppingMetric KeepBest { get; init; } = EarlyStoppingMetric.ValidationMacroF1;
 
     public IEnumerable<ConfigError> Validate()

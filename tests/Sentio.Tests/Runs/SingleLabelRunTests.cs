@@ -232,6 +232,16 @@ public class SingleLabelRunTests(CarerRunsFixture runs) : IClassFixture<CarerRun
     }
 
     [Fact]
+    public void CrossValidationAndEnsemblesAreMultiLabelOnly()
+    {
+        var config = TrainConfig.Load(runs.SingleLabel.Run.Config);
+        var error = Assert.Throws<SentioException>(() => CrossValidation.Execute(config, 3, runs.Folder, TestPaths.NewTempDirectory(), null, SilentMonitor.Instance));
+        Assert.Equal("config: problem_type: single_label_classification; 'sentio cv' tunes thresholds over per-label sigmoids and works on multi-label runs only", error.Message);
+        error = Assert.Throws<SentioException>(() => RunEnsemble.Execute([runs.MultiLabel.Run.Path, runs.SingleLabel.Run.Path], EnsembleWeighting.Equal, TestPaths.NewTempDirectory()));
+        Assert.StartsWith($"{runs.SingleLabel.Run.Config}: problem_type: single_label_classification; 'sentio ensemble'", error.Message);
+    }
+
+    [Fact]
     public async Task ServeAnswersTheOneMostProbableLabel()
     {
         await using var server = await TestServer.StartAsync(runs.SingleLabel.Run.Path);

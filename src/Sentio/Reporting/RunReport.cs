@@ -47,7 +47,7 @@ public static class RunReport
         if (!File.Exists(predictionsFile))
             throw new SentioException($"{predictionsFile}: not found; the run has no saved {split} predictions (run 'sentio eval --model-path {run.Path}' to report from the model)");
         var predictions = SplitPredictions.Load(predictionsFile);
-        if (File.Exists(run.Config) && TrainConfig.Load(run.Config).ProblemType == Data.ProblemType.SingleLabelClassification)
+        if (IsSingleLabelMetrics(run.MetricsFile(split, "json")))
             return WriteSingleLabel(run.Path, predictions, $"{split} split", outputDirectory);
         var thresholds = ThresholdSet.Load(run.Thresholds, predictions.LabelNames);
         return Write(run.Path, predictions, thresholds, $"{split} split", outputDirectory);
@@ -171,6 +171,15 @@ public static class RunReport
             Notes: notes,
             Config: ConfigOf(run));
         return WriteFiles(content, figures, notes, outputDirectory);
+    }
+
+    /// <summary>Whether the metrics file training wrote beside the predictions is a single-label one (it names its
+    /// problem type); a run without one is reported as multi-label.</summary>
+    private static bool IsSingleLabelMetrics(string metricsFile)
+    {
+        if (!File.Exists(metricsFile)) return false;
+        try { return JsonNode.Parse(File.ReadAllText(metricsFile))?["problem_type"]?.GetValue<string>() == SingleLabelReportFiles.ProblemType; }
+        catch (JsonException e) { throw new SentioException($"{metricsFile}: invalid JSON: {e.Message}", e); }
     }
 
     private static string TitleOf(string modelPath) => $"Sentio report: {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath)))}";

@@ -16,6 +16,9 @@ Contents:
     solver='lbfgs', C=0.7, tol=1e-12, max_iter=100000): coef_ [classes, features], intercept_ [classes] and
     predict_proba on X; "multinomial_balanced": the same with class_weight='balanced' (solver='newton-cg', which converges
     where lbfgs stops early on these weights).
+  "ngram_multinomial": texts with one class each (anger, joy, sadness), TfidfVectorizer(word 1-2-grams, min_df 1,
+    sublinear tf) then LogisticRegression(multi_class='multinomial', solver='newton-cg', C=2, tol=1e-12): predict_proba of
+    the training texts and of probe texts, for tests/Sentio.Tests/Models/NGramLinearTests.cs.
   "losses": logits [12, 4] and targets with torch.nn.functional.cross_entropy (no weights, class weights) and the
     multi-class focal loss sum_i w_y (1 - p_iy)^gamma (-log p_iy) / sum_i w_y (gamma 2, without and with the weights),
     computed in float64 by torch; plus balanced class weights n / (classes * count) of a one-hot target matrix.
@@ -28,6 +31,7 @@ import numpy as np
 import sklearn
 import torch
 import torch.nn.functional as F
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import (accuracy_score, classification_report, confusion_matrix,
                              precision_recall_fscore_support)
@@ -49,6 +53,31 @@ def metric_case(name, truth, predicted, classes):
             case[average] = {"precision": float(p), "recall": float(r), "f1": float(f)}
         case["report"] = classification_report(truth, predicted, labels=labels, output_dict=True, zero_division=0)
     return case
+
+
+NGRAM_TEXTS = [
+    ("i am so happy today", "joy"), ("what a lovely surprise, thank you", "joy"), ("best day ever!!", "joy"),
+    ("i love this so much", "joy"), ("so glad you came", "joy"), ("this made me smile", "joy"),
+    ("i hate this, it is the worst", "anger"), ("stop lying to me", "anger"), ("this is outrageous and unfair", "anger"),
+    ("i am furious with you", "anger"), ("get out of my way", "anger"), ("worst service, i hate it", "anger"),
+    ("i miss her so much", "sadness"), ("i cried all night", "sadness"), ("this is so sad and lonely", "sadness"),
+    ("nobody came to my party", "sadness"), ("i feel empty today", "sadness"), ("losing him broke my heart", "sadness"),
+]
+NGRAM_PROBES = ["so happy and glad", "i hate lying", "so sad today", "unseen words only", ""]
+
+
+def ngram_multinomial():
+    texts = [t for t, _ in NGRAM_TEXTS]
+    classes = sorted({c for _, c in NGRAM_TEXTS})
+    y = [classes.index(c) for _, c in NGRAM_TEXTS]
+    vectorizer = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=1, sublinear_tf=True)
+    x = vectorizer.fit_transform(texts)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LogisticRegression(multi_class="multinomial", solver="newton-cg", C=2.0, tol=1e-12, max_iter=100000).fit(x, y)
+    return {"texts": texts, "labels": [c for _, c in NGRAM_TEXTS], "classes": classes, "c": 2.0, "probes": NGRAM_PROBES,
+            "train_proba": model.predict_proba(x).tolist(),
+            "probe_proba": model.predict_proba(vectorizer.transform(NGRAM_PROBES)).tolist()}
 
 
 def focal(logits, targets, gamma, weight=None):
@@ -107,7 +136,7 @@ def main():
 
     with open(OUT, "w") as f:
         json.dump({"sklearn": sklearn.__version__, "torch": torch.__version__, "metric_cases": cases, "multinomial": multinomial,
-                   "multinomial_balanced": multinomial_balanced, "losses": losses()}, f, indent=1)
+                   "multinomial_balanced": multinomial_balanced, "ngram_multinomial": ngram_multinomial(), "losses": losses()}, f, indent=1)
     print(f"{OUT}: {len(cases)} metric cases, multinomial {x.shape}")
 
 

@@ -15,7 +15,7 @@ public static class ReportCommands
         var split = new Option<string>("--split") { Description = "Which saved split to report (predictions/{split}.csv)", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("validation", "test");
         var outputDir = new Option<string?>("--output-dir") { Description = "Where report.html, report.md and the PNG figures go (default: <model-path>/report)" };
-        var command = new Command("report", "Write an evaluation report of a run: report.html (self-contained) and report.md with plots — ROC, precision-recall, confusion matrices, F1 per label, F1 against threshold, calibration, training curves.")
+        var command = new Command("report", "Write an evaluation report of a run: report.html (self-contained) and report.md with plots — ROC, precision-recall, confusion matrices, F1 per label, F1 against threshold, calibration, training curves. A single-label run gets accuracy, the per-class report and its n × n confusion matrix.")
         {
             modelPath, split, outputDir,
         };
@@ -37,7 +37,7 @@ public static class ReportCommands
         var split = new Option<string>("--split") { Description = "Whose metrics to compare (metrics/{split}.json)", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("validation", "test");
         var outputDir = new Option<string?>("--output") { Description = "Also write compare.md, compare.csv and compare.png (macro/micro-F1 bars) into this folder" };
-        var command = new Command("compare", "Compare runs: parameters, training time, micro/macro-F1, precision, recall, hamming loss and subset accuracy, as a Markdown table (and CSV and a bar chart with --output).")
+        var command = new Command("compare", "Compare runs: parameters, training time, micro/macro-F1, precision, recall, hamming loss and subset accuracy, as a Markdown table (and CSV and a bar chart with --output). Single-label runs are compared on accuracy and macro/weighted/micro-F1; the two kinds do not mix.")
         {
             runs, split, outputDir,
         };

@@ -48,7 +48,7 @@ public static class SentioCommandLine
         var runPath = new Option<string>("--model-path") { Description = "A run directory written by 'sentio train'", Required = true };
 
         // A plain command named "sentio" rather than RootCommand, whose name is the assembly's (Sentio.Cli).
-        var root = new Command("sentio", "Sentio: multi-label emotion classification — train, tune, evaluate and use emotion classifiers.")
+        var root = new Command("sentio", "Sentio: multi-label (and single-label) emotion classification — train, tune, evaluate and use emotion classifiers.")
         {
             new HelpOption(), new VersionOption(),
         };
@@ -74,7 +74,7 @@ public static class SentioCommandLine
         var resume = new Option<string?>("--resume") { Description = "Continue a stopped run directory from its latest checkpoint (neural models), instead of --config" };
         var outputDir = new Option<string>("--output-dir") { Description = "Where the new run directory is created", DefaultValueFactory = _ => "runs" };
         var seed = new Option<int?>("--seed") { Description = "Overrides the config's seed" };
-        var command = new Command("train", "Train a model from a config; writes a run directory with the model, thresholds tuned on validation, and validation/test metrics.")
+        var command = new Command("train", "Train a model from a config; writes a run directory with the model, thresholds tuned on validation (none for problem_type: single_label_classification, which predicts the most probable label), and validation/test metrics.")
         {
             config, resume, outputDir, seed, dataDir,
         };
@@ -100,9 +100,16 @@ public static class SentioCommandLine
                 result = monitor.Run(m => TrainingRun.Execute(loaded, Path.GetDirectoryName(Path.GetFullPath(path))!, parse.GetValue(outputDir)!, parse.GetValue(dataDir), m));
             }
             output.WriteLine();
-            output.WriteLine(result.Test.ToTable());
+            if (result.SingleLabelTest is { } single)
+            {
+                output.WriteLine(SingleLabelReportFiles.ToTable(single));
+                output.WriteLine($"Run directory: {result.Run.Path}");
+                output.WriteLine($"Test accuracy {single.Accuracy:F4}, macro-F1 {single.Macro.F1:F4}, weighted-F1 {single.Weighted.F1:F4} (most probable label); model fit in {result.FitSeconds:F1} s");
+                return 0;
+            }
+            output.WriteLine(result.Test!.ToTable());
             output.WriteLine($"Run directory: {result.Run.Path}");
-            output.WriteLine($"Test macro-F1 {result.Test.MacroAvg.F1:F4}, micro-F1 {result.Test.MicroAvg.F1:F4} ({(result.Thresholds.Strategy == ThresholdStrategy.PerLabel ? "per-label" : "global")} thresholds tuned on validation); model fit in {result.FitSeconds:F1} s");
+            output.WriteLine($"Test macro-F1 {result.Test.MacroAvg.F1:F4}, micro-F1 {result.Test.MicroAvg.F1:F4} ({(result.Thresholds!.Strategy == ThresholdStrategy.PerLabel ? "per-label" : "global")} thresholds tuned on validation); model fit in {result.FitSeconds:F1} s");
             return 0;
         });
         return command;
@@ -120,7 +127,7 @@ public static class SentioCommandLine
             Description = "What the global threshold maximises [default: the run config's thresholds.objective]", HelpName = "macro_f1|micro_f1",
             CustomParser = r => ParseEnum<ThresholdObjective>(r),
         };
-        var command = new Command("tune-thresholds", "Tune decision thresholds again on the run's validation split (exact sweep); rewrites thresholds.json and metrics.")
+        var command = new Command("tune-thresholds", "Tune decision thresholds again on the run's validation split (exact sweep); rewrites thresholds.json and metrics. A single-label run has no thresholds (an error).")
         {
             modelPath, strategy, objective, dataDir,
         };
@@ -143,7 +150,7 @@ public static class SentioCommandLine
         split.AcceptOnlyFromAmong("train", "validation", "test");
         var data = new Option<string?>("--data") { Description = "Evaluate on this labelled file instead (TSV in GoEmotions format, or CSV)" };
         var outputDir = new Option<string?>("--output-dir") { Description = "Where metrics.json, report.txt, report.html, report.md and the plots go (default: <model-path>/eval)" };
-        var command = new Command("eval", "Evaluate a trained model with its tuned thresholds: writes eval/metrics.json (all metrics), eval/report.txt (per-label report), and eval/report.html and report.md with plots.")
+        var command = new Command("eval", "Evaluate a trained model with its tuned thresholds: writes eval/metrics.json (all metrics), eval/report.txt (per-label report), and eval/report.html and report.md with plots. A single-label model is measured on its most probable label: accuracy, macro/micro/weighted F1, per-class report and confusion matrix.")
         {
             modelPath, split, data, outputDir, dataDir,
         };
@@ -153,9 +160,10 @@ public static class SentioCommandLine
             using var predictor = Predictor.Load(path);
             var result = EvaluationRun.Execute(path, predictor.Model, predictor.Thresholds, parse.GetValue(split)!, parse.GetValue(data),
                 parse.GetValue(outputDir), parse.GetValue(dataDir));
-            RunReport.Write(path, result.Predictions, predictor.Thresholds, result.Source, result.Folder);
+            if (result.SingleLabelReport != null) RunReport.WriteSingleLabel(path, result.Predictions, result.Source, result.Folder);
+            else RunReport.Write(path, result.Predictions, predictor.Thresholds, result.Source, result.Folder);
             output.WriteLine($"{result.Source}: {result.Data.Count} texts");
-            output.WriteLine(result.Report.ToTable());
+            output.WriteLine(result.ToTable());
             output.WriteLine($"Wrote {Path.Combine(result.Folder, "metrics.json")}, report.txt, report.html and report.md");
             return 0;
         });
@@ -166,12 +174,12 @@ public static class SentioCommandLine
     {
         var text = new Option<string[]>("--text") { Description = "A text to label (repeatable)", AllowMultipleArgumentsPerToken = false };
         var input = new Option<string?>("--input") { Description = "A file of texts: .txt (one per line), any delimited file (delimiter and header sniffed; text column found by name), .jsonl or .parquet" };
-        var outputFile = new Option<string?>("--output") { Description = "With --input: write predictions here (.csv: id, probabilities, 0/1 columns; .jsonl: one JSON object per line)" };
+        var outputFile = new Option<string?>("--output") { Description = "With --input: write predictions here (.csv: id, probabilities, 0/1 columns, and for a single-label model the predicted label; .jsonl: one JSON object per line)" };
         var textColumn = new Option<string?>("--text-column") { Description = "With a CSV --input: the text column (default: found by name)" };
         var idColumn = new Option<string?>("--id-column") { Description = "With a CSV --input: the id column (default: 'id' when present)" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
         var submission = new Option<string?>("--submission") { Description = "With --input: write a shared-task submission here (id, then one 0/1 column per label)" };
-        var command = new Command("predict", "Label texts with a trained model and its tuned thresholds.")
+        var command = new Command("predict", "Label texts with a trained model and its tuned thresholds (a single-label model prints its one most probable label per text).")
         {
             modelPath, text, input, outputFile, textColumn, idColumn, json, submission,
         };
@@ -198,14 +206,14 @@ public static class SentioCommandLine
                 predictions = predictor.Predict(rows.Select(r => r.Text).ToArray(), rows.Select(r => r.Id).ToArray());
                 if (parse.GetValue(outputFile) is { } target)
                 {
-                    PredictionFiles.Write(target, predictions, predictor.LabelNames);
+                    PredictionFiles.Write(target, predictions, predictor.LabelNames, predictor.ProblemType);
                     output.WriteLine($"Wrote {predictions.Count} predictions to {target}");
                     return 0;
                 }
             }
             else predictions = predictor.Predict(parse.GetValue(text)!);
             if (parse.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(predictions.Select(p => PredictionFiles.ToJson(p, predictor.LabelNames)), AtomicFile.Json));
-            else PrintPredictions(output, predictions, predictor.LabelNames);
+            else PrintPredictions(output, predictions, predictor.LabelNames, predictor.ProblemType == ProblemType.SingleLabelClassification);
             return 0;
         });
         return command;
@@ -258,12 +266,12 @@ public static class SentioCommandLine
         return default;
     }
 
-    private static void PrintPredictions(TextWriter output, IReadOnlyList<Prediction> predictions, IReadOnlyList<string> labels)
+    private static void PrintPredictions(TextWriter output, IReadOnlyList<Prediction> predictions, IReadOnlyList<string> labels, bool singleLabel)
     {
         foreach (var p in predictions)
         {
             output.WriteLine(p.Id == null ? p.Text : $"{p.Id}: {p.Text}");
-            output.WriteLine($"  labels: {(p.Labels.Count == 0 ? "(none)" : string.Join(", ", p.Labels))}");
+            output.WriteLine(singleLabel ? $"  label:  {p.Labels[0]}" : $"  labels: {(p.Labels.Count == 0 ? "(none)" : string.Join(", ", p.Labels))}");
             var top = labels.Select((l, j) => (Label: l, Probability: p.Probabilities[j])).OrderByDescending(x => x.Probability).Take(5);
             output.WriteLine("  top:    " + string.Join("  ", top.Select(x => $"{x.Label} {x.Probability:F3}")));
         }

@@ -107,6 +107,8 @@ public static class SentioEndpoints
     private static IResult Labels(PredictionBatcher batcher)
     {
         if (batcher.Predictor is not { } predictor) return NotReady(batcher);
+        if (IsSingleLabel(predictor))
+            return Results.Json(new LabelsResponse(predictor.LabelNames, new Dictionary<string, double>(), "argmax"), ApiJson.Options);
         var thresholds = predictor.Thresholds.ThresholdsFor(predictor.LabelNames);
         return Results.Json(new LabelsResponse(predictor.LabelNames, LabelMap(predictor.LabelNames, thresholds),
             predictor.Thresholds.Strategy == ThresholdStrategy.Global ? "global" : "per_label"), ApiJson.Options);
@@ -138,10 +140,11 @@ public static class SentioEndpoints
             if (texts[i].Length > options.MaxCharactersPerText)
                 return Error(StatusCodes.Status400BadRequest, $"texts[{i}]: {texts[i].Length} characters, over the limit of {options.MaxCharactersPerText}", "max_characters_per_text");
         }
-        if (request.Threshold is { } t && !(t >= 0 && t <= 1)) return Error(StatusCodes.Status400BadRequest, $"threshold: expected a number from 0 to 1, got {t}");
+        if (ThresholdError(predictor, request.Threshold) is { } badThreshold) return badThreshold;
 
         if (await PredictAsync(batcher, texts, http) is not { } probabilities) return ModelFailed();
-        var decisions = Decide(predictor, probabilities, request.Threshold);
+        var decisions = predictor.Decide(probabilities, request.Threshold);
+        bool single = IsSingleLabel(predictor);
         var labels = predictor.LabelNames;
         var predictions = new TextPrediction[texts.Count];
         for (int i = 0; i < texts.Count; i++)
@@ -153,7 +156,7 @@ public static class SentioEndpoints
                 row[j] = probabilities[i, j];
                 if (decisions[i, j]) chosen.Add(labels[j]);
             }
-            predictions[i] = new TextPrediction(chosen, LabelMap(labels, row));
+            predictions[i] = new TextPrediction(chosen, LabelMap(labels, row), single ? chosen[0] : null);
         }
         return Results.Json(new PredictResponse(predictions), ApiJson.Options);
     }
@@ -162,7 +165,7 @@ public static class SentioEndpoints
         string? filename, [FromQuery(Name = "text_column")] string? textColumn, [FromQuery(Name = "id_column")] string? idColumn, double? threshold)
     {
         if (batcher.Predictor is not { } predictor) return NotReady(batcher);
-        if (threshold is { } t && !(t >= 0 && t <= 1)) return Error(StatusCodes.Status400BadRequest, $"threshold: expected a number from 0 to 1, got {t}");
+        if (ThresholdError(predictor, threshold) is { } badThreshold) return badThreshold;
         var (body, tooLarge) = await ReadBodyAsync(http, options.MaxCsvBodyBytes, "max_csv_body_bytes");
         if (tooLarge != null) return tooLarge;
 
@@ -192,8 +195,8 @@ public static class SentioEndpoints
                 return Error(StatusCodes.Status400BadRequest, $"{row.Source}:{row.Line}: {row.Text.Length} characters, over the limit of {options.MaxCharactersPerText}", "max_characters_per_text");
 
         if (await PredictAsync(batcher, rows.Select(r => r.Text).ToArray(), http) is not { } probabilities) return ModelFailed();
-        var decisions = Decide(predictor, probabilities, threshold);
-        string csv = PredictionFiles.ToCsv(rows.Select(r => r.Id).ToArray(), predictor.LabelNames, probabilities, decisions);
+        var decisions = predictor.Decide(probabilities, threshold);
+        string csv = PredictionFiles.ToCsv(rows.Select(r => r.Id).ToArray(), predictor.LabelNames, probabilities, decisions, predictor.ProblemType);
         return Results.File(Encoding.UTF8.GetBytes(csv), "text/csv; charset=utf-8", Path.GetFileNameWithoutExtension(name) + "-predictions.csv");
     }
 
@@ -214,8 +217,16 @@ public static class SentioEndpoints
     private static IResult ModelFailed() =>
         Error(StatusCodes.Status500InternalServerError, "the model failed on this batch; the server log has the details");
 
-    private static bool[,] Decide(Inference.Predictor predictor, double[,] probabilities, double? threshold) =>
-        (threshold is { } t ? ThresholdSet.Fixed(predictor.LabelNames, t) : predictor.Thresholds).Apply(probabilities);
+    private static bool IsSingleLabel(Inference.Predictor predictor) => predictor.ProblemType == ProblemType.SingleLabelClassification;
+
+    /// <summary>A 400 for a threshold outside [0, 1], or any threshold for a single-label model; null when it is fine.</summary>
+    private static IResult? ThresholdError(Inference.Predictor predictor, double? threshold)
+    {
+        if (threshold is not { } t) return null;
+        if (IsSingleLabel(predictor))
+            return Error(StatusCodes.Status400BadRequest, "threshold: the model is single_label_classification; it returns its most probable label and uses no threshold");
+        return t >= 0 && t <= 1 ? null : Error(StatusCodes.Status400BadRequest, $"threshold: expected a number from 0 to 1, got {t}");
+    }
 
     /// <summary>Reads the whole body, at most <paramref name="limit"/> bytes; over it, a 413 naming <paramref name="limitKey"/>.</summary>
     private static async Task<(byte[]? Body, IResult? TooLarge)> ReadBodyAsync(HttpContext http, long limit, string limitKey)

@@ -1,4 +1,5 @@
 using Sentio.Checkpoints;
+using Sentio.Data;
 using Sentio.Models;
 
 namespace Sentio.Catalog;
@@ -6,7 +7,7 @@ namespace Sentio.Catalog;
 /// <summary>How one architecture is built from options and loaded from a saved folder.</summary>
 /// <param name="Name">The versioned name used in configs and in <c>model.json</c>, e.g. <c>sentio.NGramLinear.v1</c>.</param>
 /// <param name="OptionsType">The immutable options record the config's <c>model</c> section binds to.</param>
-/// <param name="Create">Builds an unfitted model from (options, label names, seed); null for an architecture that is
+/// <param name="Create">Builds an unfitted model from (options, label names, seed, problem type); null for an architecture that is
 /// assembled from fitted models (ensembles, the refiner) rather than trained from a config.</param>
 /// <param name="Load">Loads a saved model folder; the catalog passes itself for folders nested inside (ensemble members).</param>
 /// <param name="AssembledBy">For an architecture without <paramref name="Create"/>: the commands that make it, for the
@@ -14,7 +15,7 @@ namespace Sentio.Catalog;
 public sealed record ArchitectureInfo(
     string Name,
     Type OptionsType,
-    Func<object, IReadOnlyList<string>, int, ITrainableClassifier>? Create,
+    Func<object, IReadOnlyList<string>, int, ProblemType, ITrainableClassifier>? Create,
     Func<string, Func<string, IMultiLabelClassifier>, IMultiLabelClassifier> Load,
     string? AssembledBy = null)
 {
@@ -34,11 +35,11 @@ public static class ModelCatalog
     static ModelCatalog()
     {
         Register(new(NGramLinear.ArchitectureName, typeof(NGramLinearOptions),
-            (options, labels, seed) => new NGramLinear((NGramLinearOptions)options, labels, seed), (folder, _) => NGramLinear.Load(folder)));
+            (options, labels, seed, problem) => new NGramLinear((NGramLinearOptions)options, labels, seed, problem), (folder, _) => NGramLinear.Load(folder)));
         Register(new(BiLstmClassifier.ArchitectureName, typeof(BiLstmOptions),
-            (options, labels, seed) => new BiLstmClassifier((BiLstmOptions)options, labels, seed), (folder, _) => BiLstmClassifier.Load(folder)));
+            (options, labels, seed, problem) => new BiLstmClassifier((BiLstmOptions)options, labels, seed, problem), (folder, _) => BiLstmClassifier.Load(folder)));
         Register(new(TransformerClassifier.ArchitectureName, typeof(TransformerClassifierOptions),
-            (options, labels, seed) => new TransformerClassifier((TransformerClassifierOptions)options, labels, seed), (folder, _) => TransformerClassifier.Load(folder)));
+            (options, labels, seed, problem) => new TransformerClassifier((TransformerClassifierOptions)options, labels, seed, problem), (folder, _) => TransformerClassifier.Load(folder)));
         Register(new(EnsembleClassifier.ArchitectureName, typeof(EnsembleOptions), null, EnsembleClassifier.Load,
             "'sentio cv' or 'sentio ensemble'"));
         Register(new(LabelGraphRefiner.ArchitectureName, typeof(LabelGraphRefinerOptions), null, LabelGraphRefiner.Load,
@@ -69,13 +70,14 @@ public static class ModelCatalog
 
     /// <summary>An unfitted model of a trainable architecture.</summary>
     /// <exception cref="SentioException">The architecture is unknown or is not trained from a config.</exception>
-    public static ITrainableClassifier Create(string architecture, object options, IReadOnlyList<string> labelNames, int seed)
+    public static ITrainableClassifier Create(string architecture, object options, IReadOnlyList<string> labelNames, int seed,
+        ProblemType problemType = ProblemType.MultiLabelClassification)
     {
         if (!TryGet(architecture, out var info))
             throw new SentioException($"model.architecture: unknown architecture '{architecture}'; one of: {string.Join(", ", TrainableNames)}");
         if (info.Create == null)
             throw new SentioException($"model.architecture: {info.NotTrainedFromAConfig}");
-        return info.Create(options, labelNames, seed);
+        return info.Create(options, labelNames, seed, problemType);
     }
 
     /// <summary>Loads the model saved in <paramref name="directory"/>, whatever its architecture; a Hugging Face

@@ -91,6 +91,22 @@ public static class SingleLabelMetrics
             confusion);
     }
 
+    /// <summary>The report of saved or fresh predictions: the true class is each one-hot truth row's 1, the predicted class
+    /// the most probable (<see cref="ArgMax"/>).</summary>
+    /// <exception cref="ArgumentException">A truth row without exactly one true label.</exception>
+    public static SingleLabelReport Report(SplitPredictions predictions)
+    {
+        var truth = new int[predictions.Count];
+        for (int i = 0; i < truth.Length; i++)
+        {
+            var trueColumns = Enumerable.Range(0, predictions.LabelNames.Count).Where(j => predictions.Truth[i, j]).ToArray();
+            if (trueColumns.Length != 1)
+                throw new ArgumentException($"text '{predictions.Ids[i]}' has {trueColumns.Length} true labels; single-label metrics need exactly one", nameof(predictions));
+            truth[i] = trueColumns[0];
+        }
+        return Report(truth, ArgMax(predictions.Probabilities), predictions.LabelNames);
+    }
+
     /// <summary>The most probable class of each row of <paramref name="probabilities"/> ([samples, classes] →
     /// [samples]); a tie goes to the lower index, as numpy's <c>argmax</c>.</summary>
     public static int[] ArgMax(double[,] probabilities)

@@ -5,7 +5,8 @@ using Sentio.Runs;
 
 namespace Sentio.Inference;
 
-/// <summary>One text's prediction: the labels at or above their thresholds, and every label's probability.</summary>
+/// <summary>One text's prediction: the labels at or above their thresholds (a single-label model: the one most probable
+/// label), and every label's probability.</summary>
 public sealed record Prediction(string? Id, string Text, IReadOnlyList<string> Labels, IReadOnlyList<double> Probabilities);
 
 /// <summary>A trained model with its decision thresholds, ready to label texts. The CLI's <c>predict</c> and
@@ -26,8 +27,12 @@ public sealed class Predictor : IDisposable
     public string Source { get; }
     public IReadOnlyList<string> LabelNames => Model.LabelNames;
 
+    /// <summary>The model's problem type: a single-label model predicts its most probable label and uses no thresholds.</summary>
+    public Data.ProblemType ProblemType => Model.ProblemType;
+
     /// <summary>Loads a run directory (its model/ and thresholds.json) or a bare model folder — a Sentio one or an imported
-    /// Hugging Face sequence classifier (config.json with id2label) — which then predicts with threshold 0.5.</summary>
+    /// Hugging Face sequence classifier (config.json with id2label) — which then predicts with threshold 0.5. A single-label
+    /// model has no thresholds.json and predicts its most probable label.</summary>
     /// <exception cref="SentioException">The path holds no Sentio model, or its files are invalid.</exception>
     public static Predictor Load(string path)
     {
@@ -51,7 +56,7 @@ public sealed class Predictor : IDisposable
     {
         if (ids != null && ids.Count != texts.Count) throw new ArgumentException("ids and texts differ in count", nameof(ids));
         var probabilities = PredictProbabilities(texts);
-        var decisions = Thresholds.Apply(probabilities);
+        var decisions = Decide(probabilities);
         var predictions = new Prediction[texts.Count];
         for (int i = 0; i < texts.Count; i++)
         {
@@ -60,6 +65,22 @@ public sealed class Predictor : IDisposable
             predictions[i] = new Prediction(ids?[i], texts[i], labels, row);
         }
         return predictions;
+    }
+
+    /// <summary>The decisions [texts, labels] for probabilities [texts, labels]: each label at or above its threshold
+    /// (<paramref name="threshold"/>, when given, for every label), or for a single-label model the one most probable label
+    /// (ties to the first).</summary>
+    /// <exception cref="SentioException">A threshold for a single-label model, which has none.</exception>
+    public bool[,] Decide(double[,] probabilities, double? threshold = null)
+    {
+        if (ProblemType != Data.ProblemType.SingleLabelClassification)
+            return (threshold is { } t ? ThresholdSet.Fixed(LabelNames, t) : Thresholds).Apply(probabilities);
+        if (threshold != null)
+            throw new SentioException("threshold: the model is single_label_classification; it predicts the most probable label and uses no threshold");
+        int[] top = SingleLabelMetrics.ArgMax(probabilities);
+        var decisions = new bool[probabilities.GetLength(0), probabilities.GetLength(1)];
+        for (int i = 0; i < top.Length; i++) decisions[i, top[i]] = true;
+        return decisions;
     }
 
     public void Dispose() => Model.Dispose();

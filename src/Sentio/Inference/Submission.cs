@@ -20,7 +20,7 @@ public static class Submission
             if (!seen.TryAdd(row.Id, row.Line))
                 throw SentioException.At(row.Source, row.Line, $"id '{row.Id}' repeats line {seen[row.Id]}; a submission needs unique ids");
         }
-        var decisions = predictor.Thresholds.Apply(predictor.PredictProbabilities(rows.Select(r => r.Text).ToArray()));
+        var decisions = predictor.Decide(predictor.PredictProbabilities(rows.Select(r => r.Text).ToArray()));
         Write(path, rows.Select(r => r.Id!).ToArray(), predictor.LabelNames, decisions);
     }
 

@@ -23,7 +23,7 @@ public enum BiLstmPooling
 /// 200-dimensional embedding trained from scratch, 1 layer of 2 × 128 units, dropout 0.2, 8 epochs at 4e-3)
 /// reached test macro-F1 0.469 on GoEmotions (28 labels) with per-label thresholds tuned on dev; last pooling
 /// reached 0.449. The same settings with dropout 0.4, 5 epochs at 2e-3 reached only 0.383.</summary>
-public sealed record BiLstmOptions : IValidatableOptions, IOptionsWithPaths
+public sealed record BiLstmOptions : IValidatableOptions, IOptionsWithPaths, INeuralModelOptions
 {
     /// <summary>Word embedding size; must match the vector file when <see cref="Embeddings"/> is set. Default 200.</summary>
     public int EmbeddingDim { get; init; } = 200;
@@ -159,10 +159,13 @@ public sealed class BiLstmClassifier : ITrainableClassifier
     private BiLstmNetwork? network;
 
     /// <param name="seed">Seeds initialisation and training.</param>
-    public BiLstmClassifier(BiLstmOptions options, IReadOnlyList<string> labelNames, int seed)
+    /// <param name="problemType">Single-label trains softmax cross-entropy and predicts a softmax; multi-label one sigmoid per label.</param>
+    public BiLstmClassifier(BiLstmOptions options, IReadOnlyList<string> labelNames, int seed,
+        ProblemType problemType = ProblemType.MultiLabelClassification)
     {
         Options = options;
         Seed = seed;
+        ProblemType = problemType;
         LabelNames = labelNames;
         tokenizer = new WordTokenizer(options.Lowercase);
     }
@@ -171,11 +174,12 @@ public sealed class BiLstmClassifier : ITrainableClassifier
     public IReadOnlyList<string> LabelNames { get; }
     public BiLstmOptions Options { get; }
     public int Seed { get; }
+    public ProblemType ProblemType { get; }
     public bool WritesCheckpoints => true;
 
     public void Fit(MultiLabelDataset train, MultiLabelDataset? validation, FitContext context)
     {
-        FitArguments.Check(train, validation, LabelNames);
+        FitArguments.Check(train, validation, LabelNames, ProblemType, Options.Training);
         var monitor = context.Monitor;
         var trainTokens = train.Texts.Select(tokenizer.Tokenize).ToArray();
         vocabulary = Vocabulary.Build(trainTokens, Options.MinFrequency, Options.MaxVocabSize);
@@ -193,7 +197,7 @@ public sealed class BiLstmClassifier : ITrainableClassifier
         var validationSplit = validation == null ? null
             : new NeuralSplit(validation.Count, validation.LabelMatrix(), indices => Forward(net, validationIds!, indices));
         string? checkpoints = context.CheckpointDirectory;
-        new NeuralTrainer(Options.Training, Seed).Train(network, trainSplit, validationSplit, monitor, checkpoints,
+        new NeuralTrainer(Options.Training, Seed, ProblemType).Train(network, trainSplit, validationSplit, monitor, checkpoints,
             resume: NeuralTrainer.HasCheckpoint(checkpoints), cancellation: context.Cancellation);
         network.eval();
     }
@@ -209,7 +213,7 @@ public sealed class BiLstmClassifier : ITrainableClassifier
         {
             using var scope = NewDisposeScope();
             int[] indices = Enumerable.Range(start, Math.Min(PredictionBatchSize, texts.Count - start)).ToArray();
-            float[] values = Forward(network, ids, indices).sigmoid().contiguous().data<float>().ToArray();
+            float[] values = OutputProbabilities.Of(Forward(network, ids, indices), ProblemType).contiguous().data<float>().ToArray();
             for (int i = 0; i < indices.Length; i++)
                 for (int j = 0; j < LabelNames.Count; j++)
                     probabilities[start + i, j] = values[i * LabelNames.Count + j];
@@ -227,14 +231,14 @@ public sealed class BiLstmClassifier : ITrainableClassifier
             using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             network.save(writer);
         });
-        ModelManifest.Write(directory, ArchitectureName, LabelNames, Options, Seed);
+        ModelManifest.Write(directory, ArchitectureName, LabelNames, Options, Seed, ProblemType);
     }
 
     /// <summary>Loads a model saved by <see cref="Save"/>.</summary>
     public static BiLstmClassifier Load(string directory)
     {
-        var (labels, options, seed) = ModelManifest.Read<BiLstmOptions>(directory);
-        var classifier = new BiLstmClassifier(options, labels, seed ?? 0);
+        var (labels, options, seed, problemType) = ModelManifest.Read<BiLstmOptions>(directory);
+        var classifier = new BiLstmClassifier(options, labels, seed ?? 0, problemType);
         classifier.vocabulary = Vocabulary.Load(Path.Combine(directory, VocabularyFile));
         classifier.network = new BiLstmNetwork(classifier.vocabulary.Count, options, labels.Count);
         classifier.network.load(Path.Combine(directory, WeightsFile), strict: true);

@@ -99,7 +99,7 @@ public sealed class EnsembleClassifier : IMultiLabelClassifier
     /// does not load, or its labels differ from the ensemble's.</exception>
     public static EnsembleClassifier Load(string directory, Func<string, IMultiLabelClassifier> loadMember)
     {
-        var (labels, options, _) = ModelManifest.Read<EnsembleOptions>(directory);
+        var (labels, options, _, _) = ModelManifest.Read<EnsembleOptions>(directory);
         string manifest = Path.Combine(directory, ModelManifest.FileName);
         if (options.Members.Count == 0) throw new SentioException($"{manifest}: options.members is empty");
         if (!(options.Members.Sum(m => m.Weight) > 0)) throw new SentioException($"{manifest}: the member weights must sum to more than 0");

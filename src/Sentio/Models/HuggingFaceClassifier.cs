@@ -74,23 +74,23 @@ public static class HuggingFaceClassifier
     }
 
     /// <summary>Writes <paramref name="model"/> as a Hugging Face folder: <c>config.json</c> (architectures, id2label,
-    /// label2id, problem_type <c>multi_label_classification</c>), <c>model.safetensors</c> (stored as
+    /// label2id, <paramref name="problemType"/> as transformers spells it), <c>model.safetensors</c> (stored as
     /// <paramref name="dtype"/>) and, when given, the tokenizer's files.</summary>
     public static void Save(ITransformerClassifier model, string folder, ITransformerTokenizer? tokenizer = null,
-        SafeTensorsDType dtype = SafeTensorsDType.F32)
+        SafeTensorsDType dtype = SafeTensorsDType.F32, string problemType = "multi_label_classification")
     {
         tokenizer?.Save(folder);
         Directory.CreateDirectory(folder);
         var state = model.Module.state_dict();
         SafeTensors.Write(Path.Combine(folder, HfModelFolder.WeightsFile), state, new Dictionary<string, string> { ["format"] = "pt" }, dtype);
-        SaveConfig(model, folder);
+        SaveConfig(model, folder, problemType);
     }
 
     /// <summary>Writes the <c>config.json</c> that <see cref="Save"/> writes: the model's config with <c>architectures</c>
-    /// and problem_type <c>multi_label_classification</c>.</summary>
-    public static void SaveConfig(ITransformerClassifier model, string folder)
+    /// and <paramref name="problemType"/>.</summary>
+    public static void SaveConfig(ITransformerClassifier model, string folder, string problemType = "multi_label_classification")
     {
-        var config = model.Config with { Architectures = [model.Config.Family.SequenceClassificationClass], ProblemType = "multi_label_classification" };
+        var config = model.Config with { Architectures = [model.Config.Family.SequenceClassificationClass], ProblemType = problemType };
         config.Write(Path.Combine(folder, HfModelFolder.ConfigFile));
     }
 }

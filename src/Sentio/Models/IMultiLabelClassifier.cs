@@ -17,6 +17,10 @@ public interface IMultiLabelClassifier : IDisposable
     /// <summary>How many learned numbers (weights, biases, embeddings) the model holds; 0 before fitting.</summary>
     long ParameterCount { get; }
 
+    /// <summary>Multi-label (one sigmoid per label) or single-label (a softmax over the labels, each row summing to 1);
+    /// models assembled from others (ensembles, the refiner) are multi-label.</summary>
+    ProblemType ProblemType => ProblemType.MultiLabelClassification;
+
     /// <summary>Per-label probabilities: [texts] → [texts, labels], each in [0, 1].</summary>
     double[,] PredictProbabilities(IReadOnlyList<string> texts);
 

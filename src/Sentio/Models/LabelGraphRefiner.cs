@@ -352,7 +352,7 @@ public sealed class LabelGraphRefiner : IMultiLabelClassifier
     /// <param name="loadBase">Loads the base model folder (the catalog's Load).</param>
     public static LabelGraphRefiner Load(string directory, Func<string, IMultiLabelClassifier> loadBase)
     {
-        var (labels, options, seed) = ModelManifest.Read<LabelGraphRefinerOptions>(directory);
+        var (labels, options, seed, _) = ModelManifest.Read<LabelGraphRefinerOptions>(directory);
         string graphPath = Path.Combine(directory, GraphFile);
         if (!File.Exists(graphPath)) throw new SentioException($"{graphPath}: not found");
         var graph = JsonSerializer.Deserialize<GraphFileContent>(File.ReadAllText(graphPath), AtomicFile.Json)

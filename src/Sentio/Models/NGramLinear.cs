@@ -13,7 +13,8 @@ public enum ClassWeighting
     /// <summary>Every example counts once.</summary>
     None,
 
-    /// <summary>scikit-learn's <c>class_weight='balanced'</c> per label: n / (2 · count of the example's class).</summary>
+    /// <summary>scikit-learn's <c>class_weight='balanced'</c>: per label, n / (2 · count of the example's class) for its
+    /// positives and negatives; for a single-label model, n / (classes · count of the example's class).</summary>
     Balanced,
 }
 
@@ -31,10 +32,15 @@ public sealed record NGramLinearOptions : IValidatableOptions
 
     public ClassWeighting ClassWeight { get; init; } = ClassWeighting.None;
 
-    /// <summary>Solver stopping tolerance on the largest dual projected gradient of a pass (LIBLINEAR's eps).</summary>
+    /// <summary>Multi-label solver stopping tolerance on the largest dual projected gradient of a pass (LIBLINEAR's eps).</summary>
     public double Tolerance { get; init; } = 0.01;
 
+    /// <summary>Most passes of the multi-label dual solver per label.</summary>
     public int MaxPasses { get; init; } = 100;
+
+    /// <summary>Single-label (multinomial) L-BFGS stopping tolerance on Math.NET's relative gradient,
+    /// maxᵢ |gᵢ| · max(|wᵢ|, 1) / max(|objective|, 1): scale-free, so one value suits any training-set size.</summary>
+    public double MultinomialTolerance { get; init; } = 1e-5;
 
     /// <summary>Worker threads for featurising, the label-parallel solver and prediction; 0 = all cores.</summary>
     public int Threads { get; init; }
@@ -51,13 +57,15 @@ public sealed record NGramLinearOptions : IValidatableOptions
         }
         if (!(C > 0)) yield return new("c", $"expected a number > 0, got {C}");
         if (!(Tolerance > 0)) yield return new("tolerance", $"expected a number > 0, got {Tolerance}");
+        if (!(MultinomialTolerance > 0)) yield return new("multinomial_tolerance", $"expected a number > 0, got {MultinomialTolerance}");
         if (MaxPasses < 1) yield return new("max_passes", $"expected an integer >= 1, got {MaxPasses}");
         if (Threads < 0) yield return new("threads", $"expected 0 (all cores) or a positive integer, got {Threads}");
     }
 }
 
-/// <summary>The fast CPU baseline: sublinear TF-IDF word and character n-grams, one L2-regularised logistic
-/// regression per label (one-vs-rest), each solved exactly by <see cref="DualLogisticRegression"/>.</summary>
+/// <summary>The fast CPU baseline: sublinear TF-IDF word and character n-grams, then, for a multi-label problem, one
+/// L2-regularised logistic regression per label (one-vs-rest), each solved exactly by <see cref="DualLogisticRegression"/>;
+/// for a single-label problem, one multinomial (softmax) logistic regression (<see cref="MultinomialLogisticRegression"/>).</summary>
 public sealed class NGramLinear : ITrainableClassifier
 {
     public const string ArchitectureName = "sentio.NGramLinear.v1";
@@ -68,15 +76,19 @@ public sealed class NGramLinear : ITrainableClassifier
     private TfidfNGramVectorizer[] vectorizers = [];
     private float[][] weights = []; // per label: [features + 1], bias last
 
-    public NGramLinear(NGramLinearOptions options, IReadOnlyList<string> labelNames, int seed)
+    /// <param name="problemType">Single-label fits one softmax model and predicts its probabilities; multi-label one sigmoid per label.</param>
+    public NGramLinear(NGramLinearOptions options, IReadOnlyList<string> labelNames, int seed,
+        ProblemType problemType = ProblemType.MultiLabelClassification)
     {
         Options = options;
         LabelNames = labelNames;
+        ProblemType = problemType;
         this.seed = seed;
     }
 
     public string Architecture => ArchitectureName;
     public IReadOnlyList<string> LabelNames { get; }
+    public ProblemType ProblemType { get; }
     public NGramLinearOptions Options { get; }
     private bool IsFitted => weights.Length > 0;
 
@@ -89,7 +101,7 @@ public sealed class NGramLinear : ITrainableClassifier
     /// <remarks>Cancellation is checked between the feature blocks and before each label's solve.</remarks>
     public void Fit(MultiLabelDataset train, MultiLabelDataset? validation, FitContext context)
     {
-        FitArguments.Check(train, validation, LabelNames);
+        FitArguments.Check(train, validation, LabelNames, ProblemType);
         var monitor = context.Monitor;
         var cancellation = context.Cancellation;
         var clock = Stopwatch.StartNew();
@@ -103,6 +115,13 @@ public sealed class NGramLinear : ITrainableClassifier
         var features = Featurize(texts);
         monitor.Log($"features: {features.ColumnCount:N0} columns ({string.Join(" + ", vectorizers.Select(v => $"{v.Options.Analyzer} {v.FeatureCount:N0}"))}), {features.NonZeros:N0} non-zeros, {clock.Elapsed.TotalSeconds:F1} s");
 
+        if (ProblemType == ProblemType.SingleLabelClassification)
+        {
+            FitMultinomial(features, SingleLabelClasses.Of(train), monitor, cancellation);
+            monitor.Log($"fit {clock.Elapsed.TotalSeconds:F1} s");
+            monitor.EpochEnded(new EpochSummary(1, null, null, null, null, clock.Elapsed.TotalSeconds));
+            return;
+        }
         var truth = train.LabelMatrix();
         var fitted = new float[LabelNames.Count][];
         var passes = new int[LabelNames.Count];
@@ -124,20 +143,45 @@ public sealed class NGramLinear : ITrainableClassifier
         monitor.EpochEnded(new EpochSummary(1, null, null, null, null, clock.Elapsed.TotalSeconds));
     }
 
+    /// <summary>One multinomial model over all classes; its rows go where the per-label weights go, so saving and loading
+    /// are the same.</summary>
+    private void FitMultinomial(CsrMatrix features, int[] classes, ITrainingMonitor monitor, CancellationToken cancellation)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        monitor.BeginStage("multinomial logistic regression", 0);
+        var classWeights = Options.ClassWeight == ClassWeighting.Balanced ? MultinomialLogisticRegression.BalancedClassWeights(classes, LabelNames.Count) : null;
+        var (w, b, iterations) = MultinomialLogisticRegression.Solve(features, classes, LabelNames.Count, Options.C, Options.MultinomialTolerance, classWeights: classWeights);
+        weights = Enumerable.Range(0, LabelNames.Count).Select(k =>
+        {
+            var row = new float[features.ColumnCount + 1];
+            for (int f = 0; f < features.ColumnCount; f++) row[f] = (float)w[k, f];
+            row[^1] = (float)b[k];
+            return row;
+        }).ToArray();
+        monitor.Log($"multinomial solver: {iterations} L-BFGS iterations");
+    }
+
     public double[,] PredictProbabilities(IReadOnlyList<string> texts)
     {
         if (!IsFitted) throw new InvalidOperationException("Fit or load the model before predicting.");
         var features = Featurize(texts);
         var probabilities = new double[texts.Count, LabelNames.Count];
+        bool softmax = ProblemType == ProblemType.SingleLabelClassification;
         Parallel.For(0, texts.Count, Workers, i =>
         {
+            double largest = double.NegativeInfinity;
             for (int label = 0; label < LabelNames.Count; label++)
             {
                 float[] w = weights[label];
                 double margin = w[^1];
                 for (int k = features.RowStarts[i]; k < features.RowStarts[i + 1]; k++) margin += w[features.Columns[k]] * (double)features.Values[k];
-                probabilities[i, label] = 1 / (1 + Math.Exp(-margin));
+                probabilities[i, label] = softmax ? margin : 1 / (1 + Math.Exp(-margin));
+                largest = Math.Max(largest, margin);
             }
+            if (!softmax) return;
+            double sum = 0;
+            for (int label = 0; label < LabelNames.Count; label++) sum += probabilities[i, label] = Math.Exp(probabilities[i, label] - largest);
+            for (int label = 0; label < LabelNames.Count; label++) probabilities[i, label] /= sum;
         });
         return probabilities;
     }
@@ -161,13 +205,13 @@ public sealed class NGramLinear : ITrainableClassifier
             writer.Write(weights[0].Length);
             foreach (var w in weights) foreach (float x in w) writer.Write(x);
         });
-        ModelManifest.Write(directory, ArchitectureName, LabelNames, Options, seed);
+        ModelManifest.Write(directory, ArchitectureName, LabelNames, Options, seed, ProblemType);
     }
 
     public static NGramLinear Load(string directory)
     {
-        var (labels, options, seed) = ModelManifest.Read<NGramLinearOptions>(directory);
-        var model = new NGramLinear(options, labels, seed ?? 0);
+        var (labels, options, seed, problemType) = ModelManifest.Read<NGramLinearOptions>(directory);
+        var model = new NGramLinear(options, labels, seed ?? 0, problemType);
         string path = Path.Combine(directory, WeightsFile);
         try
         {

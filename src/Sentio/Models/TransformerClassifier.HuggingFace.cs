@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Sentio.Checkpoints;
 using Sentio.Configuration;
+using Sentio.Data;
 using Sentio.IO;
 using Sentio.Text;
 using Sentio.Training;
@@ -22,8 +23,9 @@ public sealed partial class TransformerClassifier
     }
 
     /// <summary>Wraps an imported Hugging Face sequence classifier (a folder with config.json whose id2label names the labels,
-    /// model.safetensors and tokenizer files) for prediction: one sigmoid per label, whatever problem_type the checkpoint was
-    /// trained with; max_length is the smaller of 128 and the encoder's positions.</summary>
+    /// model.safetensors and tokenizer files) for prediction: a softmax over the labels when its problem_type is
+    /// single_label_classification, otherwise (multi_label_classification, regression or none) one sigmoid per label;
+    /// max_length is the smaller of 128 and the encoder's positions.</summary>
     /// <exception cref="SentioException">No id2label, missing files, or weights that do not fit the config.</exception>
     public static TransformerClassifier FromHuggingFace(string folder)
     {
@@ -33,7 +35,8 @@ public sealed partial class TransformerClassifier
             throw new SentioException($"{configPath}: no id2label; a folder predicts only when its config names the labels (a bare encoder must be fine-tuned first)");
         var pooling = ParsePooling((config.Extra[PoolingConfigKey] as JsonValue)?.ToString()) ?? TransformerPooling.Pooler;
         var options = new TransformerClassifierOptions { Pretrained = folder, Pooling = pooling, MaxLength = Math.Min(128, config.Family.UsablePositions(config)) };
-        var classifier = new TransformerClassifier(options, config.Labels, seed: 0);
+        var problemType = config.ProblemType == "single_label_classification" ? ProblemType.SingleLabelClassification : ProblemType.MultiLabelClassification;
+        var classifier = new TransformerClassifier(options, config.Labels, seed: 0, problemType);
         var (model, _) = HuggingFaceClassifier.LoadClassifier(folder);
         classifier.model = model;
         try { classifier.tokenizer = HfModelFolder.LoadTokenizer(folder); }
@@ -72,7 +75,7 @@ public sealed partial class TransformerClassifier
     private void SaveHuggingFace(string folder)
     {
         if (model == null || tokenizer == null) throw new InvalidOperationException("The model is not fitted or loaded.");
-        HuggingFaceClassifier.Save(model, folder, tokenizer);
+        HuggingFaceClassifier.Save(model, folder, tokenizer, problemType: ModelManifest.ProblemTypeName(ProblemType));
         RecordPooling(folder);
     }
 

@@ -30,7 +30,7 @@ public sealed partial class TransformerClassifier
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
             throw new SentioException($"{target}: the output folder exists and is not empty; remove it or choose another");
         string name = Path.GetFileName(target);
-        var graph = TransformerOnnx.Build(model, head, Options.Pooling, name);
+        var graph = TransformerOnnx.Build(model, head, Options.Pooling!.Value, name);
         var inputs = TransformerOnnx.InputNames(model.Config);
         string staging = $"{target}.{Guid.NewGuid():N}.tmp";
         try

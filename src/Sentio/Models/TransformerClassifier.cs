@@ -38,11 +38,14 @@ public sealed partial class TransformerClassifier : ITrainableClassifier
     private Tensor? classifierBias;
 
     /// <param name="seed">Seeds initialisation and training.</param>
-    public TransformerClassifier(TransformerClassifierOptions options, IReadOnlyList<string> labelNames, int seed)
+    /// <param name="problemType">Single-label trains softmax cross-entropy and predicts a softmax; multi-label one sigmoid per label.</param>
+    public TransformerClassifier(TransformerClassifierOptions options, IReadOnlyList<string> labelNames, int seed,
+        ProblemType problemType = ProblemType.MultiLabelClassification)
     {
         Options = options;
         LabelNames = labelNames;
         Seed = seed;
+        ProblemType = problemType;
     }
 
     public string Architecture => ArchitectureName;
@@ -50,6 +53,7 @@ public sealed partial class TransformerClassifier : ITrainableClassifier
     /// <summary>The options; after <see cref="Fit"/>, with the pooling it resolved.</summary>
     public TransformerClassifierOptions Options { get; private set; }
     public int Seed { get; }
+    public ProblemType ProblemType { get; }
     public bool WritesCheckpoints => true;
 
     /// <summary>The Hugging Face network, encoder and head (null before <see cref="Fit"/> or loading).</summary>
@@ -63,7 +67,7 @@ public sealed partial class TransformerClassifier : ITrainableClassifier
 
     public void Fit(MultiLabelDataset train, MultiLabelDataset? validation, FitContext context)
     {
-        FitArguments.Check(train, validation, LabelNames);
+        FitArguments.Check(train, validation, LabelNames, ProblemType, Options.Training);
         RequireDevice(Options.Device);
         var monitor = context.Monitor;
         using var threads = TorchThreads.Use(Options.Training.Threads);
@@ -100,7 +104,7 @@ public sealed partial class TransformerClassifier : ITrainableClassifier
         {
             using var scope = NewDisposeScope();
             var logits = Options.Mode == TransformerMode.FeatureExtract ? head!.forward(Features(encoded, batch)) : Logits(encoded, batch);
-            float[] values = logits.sigmoid().cpu().contiguous().data<float>().ToArray();
+            float[] values = OutputProbabilities.Of(logits, ProblemType).cpu().contiguous().data<float>().ToArray();
             for (int i = 0; i < batch.Length; i++)
                 for (int j = 0; j < LabelNames.Count; j++)
                     probabilities[batch[i], j] = values[i * LabelNames.Count + j];
@@ -114,17 +118,17 @@ public sealed partial class TransformerClassifier : ITrainableClassifier
         Directory.CreateDirectory(directory);
         SaveHuggingFace(Path.Combine(directory, HuggingFaceFolder));
         if (head != null) SafeTensors.Write(Path.Combine(directory, HeadFile), head.state_dict());
-        ModelManifest.Write(directory, ArchitectureName, LabelNames, Options, Seed);
+        ModelManifest.Write(directory, ArchitectureName, LabelNames, Options, Seed, ProblemType);
     }
 
     /// <summary>Loads a model saved by <see cref="Save"/>.</summary>
     public static TransformerClassifier Load(string directory)
     {
-        var (labels, options, seed) = ModelManifest.Read<TransformerClassifierOptions>(directory);
+        var (labels, options, seed, problemType) = ModelManifest.Read<TransformerClassifierOptions>(directory);
         RequireDevice(options.Device);
         options = options with { Pooling = options.Pooling ?? TransformerPooling.Pooler };
         string folder = Path.Combine(directory, HuggingFaceFolder);
-        var classifier = new TransformerClassifier(options, labels, seed ?? 0);
+        var classifier = new TransformerClassifier(options, labels, seed ?? 0, problemType);
         var (model, _) = HuggingFaceClassifier.LoadClassifier(folder);
         classifier.model = model;
         if (!model.Config.Labels.SequenceEqual(labels))
@@ -177,7 +181,7 @@ public sealed partial class TransformerClassifier : ITrainableClassifier
                 monitor.Log($"epochs {first + 1}-{end}: {(schedule[i].Layers is { } n && n < layerCount ? $"head and top {n} of {layerCount} layers" : "all layers")} train");
             var phase = Options.Training with { Epochs = end - first };
             string? checkpoints = PhaseCheckpoints(context, $"phase-{i + 1}");
-            new NeuralTrainer(phase, Seed + first).Train(model.Module, trainSplit, validationSplit, new EpochOffsetMonitor(monitor, first), checkpoints,
+            new NeuralTrainer(phase, Seed + first, ProblemType).Train(model.Module, trainSplit, validationSplit, new EpochOffsetMonitor(monitor, first), checkpoints,
                 NeuralTrainer.HasCheckpoint(checkpoints), Multiplier, context.Cancellation);
         }
         Unfreeze(model, null);
@@ -212,7 +216,7 @@ public sealed partial class TransformerClassifier : ITrainableClassifier
         var validationSplit = validation == null ? null
             : new NeuralSplit(validation.Count, validation.LabelMatrix(), indices => Rows(validationFeatures!, indices));
         string? checkpoints = PhaseCheckpoints(context, "head");
-        new NeuralTrainer(Options.Training, Seed).Train(head, trainSplit, validationSplit, monitor, checkpoints, NeuralTrainer.HasCheckpoint(checkpoints),
+        new NeuralTrainer(Options.Training, Seed, ProblemType).Train(head, trainSplit, validationSplit, monitor, checkpoints, NeuralTrainer.HasCheckpoint(checkpoints),
             cancellation: context.Cancellation);
     }
 
@@ -301,7 +305,7 @@ public sealed partial class TransformerClassifier : ITrainableClassifier
             PadTokenId = wordPiece.PadTokenId,
             ClassifierDropout = Options.Dropout,
             Labels = LabelNames,
-            ProblemType = "multi_label_classification",
+            ProblemType = ModelManifest.ProblemTypeName(ProblemType),
         };
         return (family.Create(config), wordPiece);
     }

@@ -83,7 +83,7 @@ public sealed record ScratchEncoderOptions : IValidatableOptions
 }
 
 /// <summary>The <c>model:</c> section of <c>sentio.TransformerClassifier.v1</c>.</summary>
-public sealed record TransformerClassifierOptions : IValidatableOptions, IOptionsWithPaths
+public sealed record TransformerClassifierOptions : IValidatableOptions, IOptionsWithPaths, INeuralModelOptions
 {
     /// <summary>A Hugging Face folder (config.json, model.safetensors, tokenizer files), a registry name
     /// (<c>all-MiniLM-L6-v2</c>, <c>snowflake-arctic-embed-xs</c>) or a hub id, resolved by <see cref="ModelStore"/>, to start from: an encoder (keys with or

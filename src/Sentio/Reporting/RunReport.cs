@@ -47,6 +47,8 @@ public static class RunReport
         if (!File.Exists(predictionsFile))
             throw new SentioException($"{predictionsFile}: not found; the run has no saved {split} predictions (run 'sentio eval --model-path {run.Path}' to report from the model)");
         var predictions = SplitPredictions.Load(predictionsFile);
+        if (IsSingleLabelMetrics(run.MetricsFile(split, "json")))
+            return WriteSingleLabel(run.Path, predictions, $"{split} split", outputDirectory);
         var thresholds = ThresholdSet.Load(run.Thresholds, predictions.LabelNames);
         return Write(run.Path, predictions, thresholds, $"{split} split", outputDirectory);
     }
@@ -96,7 +98,7 @@ public static class RunReport
         if (metrics.LabelsWithoutSupport.Count > 0) notes.Add($"No true samples (recall set to 0): {string.Join(", ", metrics.LabelsWithoutSupport)}.");
 
         var content = new ReportContent(
-            Title: $"Sentio report: {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath)))}",
+            Title: TitleOf(modelPath),
             Facts:
             [
                 ("model", Path.GetFullPath(modelPath)),
@@ -104,12 +106,88 @@ public static class RunReport
                 ("evaluated on", $"{evaluatedOn} ({metrics.Samples:N0} texts, {labels.Count} labels)"),
                 ("thresholds", $"{(thresholds.Strategy == ThresholdStrategy.Global ? "global" : "per label")}, tuned for {(thresholds.Objective == ThresholdObjective.MacroF1 ? "macro-F1" : "micro-F1")}"),
             ],
-            Metrics: metrics,
-            ExpectedCalibrationError: calibration.ExpectedCalibrationError,
+            Sections:
+            [
+                new("Summary", [new(["average", "precision", "recall", "F1"], SummaryRows(metrics).ToArray()),
+                    new(["score", "value"], Scalars(metrics, calibration.ExpectedCalibrationError).Select(x => new[] { x.Name, x.Value }).ToArray())]),
+                new("Per label", [new(LabelHeader, LabelRows(metrics).ToArray())]),
+            ],
             Figures: figures,
             Notes: notes,
-            Config: run != null && File.Exists(run.Config) ? File.ReadAllText(run.Config) : null);
+            Config: ConfigOf(run));
 
+        return WriteFiles(content, figures, notes, outputDirectory);
+    }
+
+    /// <summary>Reports a single-label model's predictions (what <c>sentio eval</c> and <c>sentio report</c> do for a
+    /// single_label_classification run): accuracy and the macro / micro / weighted averages, the per-class report and the
+    /// n × n confusion matrix of the most probable label, shaded by each true class's share, plus the training curves when
+    /// there are two epochs or more. No thresholds and no per-label curves: the decision is the argmax.</summary>
+    /// <param name="predictions">One-hot truth and softmax probabilities, [samples, classes].</param>
+    /// <exception cref="ArgumentException">A truth row without exactly one true class.</exception>
+    public static ReportFiles WriteSingleLabel(string modelPath, SplitPredictions predictions, string evaluatedOn, string outputDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        var report = SingleLabelMetrics.Report(predictions);
+        var names = report.ClassNames;
+        var run = RunDirectory.IsRunDirectory(modelPath) ? new RunDirectory(modelPath) : null;
+        var notes = new List<string>();
+        var figures = new List<Figure>();
+        var epochs = run != null && File.Exists(run.EpochLog) ? ReadEpochs(run.EpochLog) : [];
+        if (epochs.Count >= 2)
+            figures.Add(new Figure("training_curves.png", "Training curves", "Loss, validation macro-F1 and validation accuracy per epoch (training_log.jsonl).", Charts.TrainingCurves(epochs)));
+        else notes.Add("Training curves: fewer than two epochs in training_log.jsonl, so there is no curve to draw.");
+        var neverPredicted = names.Where((_, c) => Enumerable.Range(0, names.Count).All(t => report.ConfusionMatrix[t, c] == 0)).ToArray();
+        if (neverPredicted.Length > 0) notes.Add($"Never predicted (precision set to 0): {string.Join(", ", neverPredicted)}.");
+        var unsupported = names.Where((_, c) => report.Support[c] == 0).ToArray();
+        if (unsupported.Length > 0) notes.Add($"No true samples (recall set to 0): {string.Join(", ", unsupported)}.");
+
+        int samples = report.Support.Sum();
+        var confusionRows = names.Select((name, t) => (string[])[name, .. Enumerable.Range(0, names.Count).Select(p => I(report.ConfusionMatrix[t, p]))]).ToArray();
+        // Shade = the cell's share of its true class, so each row reads as where that class's texts went.
+        var shades = names.Select((_, t) => (double[])[0, .. Enumerable.Range(0, names.Count)
+            .Select(p => report.Support[t] == 0 ? 0 : report.ConfusionMatrix[t, p] / (double)report.Support[t])]).ToArray();
+        var content = new ReportContent(
+            Title: TitleOf(modelPath),
+            Facts:
+            [
+                ("model", Path.GetFullPath(modelPath)),
+                ("architecture", Architecture(modelPath, run)),
+                ("evaluated on", $"{evaluatedOn} ({samples:N0} texts, {names.Count} classes)"),
+                ("problem type", "single_label_classification: the prediction is the most probable class (no thresholds)"),
+            ],
+            Sections:
+            [
+                new("Summary", [new(["average", "precision", "recall", "F1"],
+                    [["macro avg", F(report.Macro.Precision), F(report.Macro.Recall), F(report.Macro.F1)],
+                     ["weighted avg", F(report.Weighted.Precision), F(report.Weighted.Recall), F(report.Weighted.F1)],
+                     ["micro avg", F(report.Micro.Precision), F(report.Micro.Recall), F(report.Micro.F1)]]),
+                    new(["score", "value"], [["accuracy", F(report.Accuracy)]])]),
+                new("Per class", [new(["class", "precision", "recall", "F1", "support"],
+                    names.Select((n, c) => new[] { n, F(report.PerClass[c].Precision), F(report.PerClass[c].Recall), F(report.PerClass[c].F1), I(report.Support[c]) }).ToArray())]),
+                new("Confusion matrix (rows: true class, columns: predicted class)", [new(["true \\ predicted", .. names], confusionRows, shades)]),
+            ],
+            Figures: figures,
+            Notes: notes,
+            Config: ConfigOf(run));
+        return WriteFiles(content, figures, notes, outputDirectory);
+    }
+
+    /// <summary>Whether the metrics file training wrote beside the predictions is a single-label one (it names its
+    /// problem type); a run without one is reported as multi-label.</summary>
+    private static bool IsSingleLabelMetrics(string metricsFile)
+    {
+        if (!File.Exists(metricsFile)) return false;
+        try { return JsonNode.Parse(File.ReadAllText(metricsFile))?["problem_type"]?.GetValue<string>() == SingleLabelReportFiles.ProblemType; }
+        catch (JsonException e) { throw new SentioException($"{metricsFile}: invalid JSON: {e.Message}", e); }
+    }
+
+    private static string TitleOf(string modelPath) => $"Sentio report: {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath)))}";
+
+    private static string? ConfigOf(RunDirectory? run) => run != null && File.Exists(run.Config) ? File.ReadAllText(run.Config) : null;
+
+    private static ReportFiles WriteFiles(ReportContent content, IReadOnlyList<Figure> figures, IReadOnlyList<string> notes, string outputDirectory)
+    {
         Directory.CreateDirectory(outputDirectory);
         var images = new List<string>();
         foreach (var figure in figures)
@@ -126,8 +204,13 @@ public static class RunReport
 
     private sealed record Figure(string FileName, string Title, string Caption, byte[] Png);
 
+    /// <param name="Shades">Per cell, a share in [0, 1] that the HTML shades the cell by (a heatmap); null: no shading.</param>
+    private sealed record Table(IReadOnlyList<string> Header, IReadOnlyList<string[]> Rows, IReadOnlyList<double[]>? Shades = null);
+
+    private sealed record Section(string Title, IReadOnlyList<Table> Tables);
+
     private sealed record ReportContent(
-        string Title, IReadOnlyList<(string Name, string Value)> Facts, MetricsReport Metrics, double ExpectedCalibrationError,
+        string Title, IReadOnlyList<(string Name, string Value)> Facts, IReadOnlyList<Section> Sections,
         IReadOnlyList<Figure> Figures, IReadOnlyList<string> Notes, string? Config);
 
     /// <summary>The epochs of a <c>training_log.jsonl</c>, one <see cref="EpochSummary"/> per line.</summary>
@@ -161,26 +244,25 @@ public static class RunReport
         catch (JsonException e) { throw new SentioException($"{manifest}: invalid JSON: {e.Message}", e); }
     }
 
-    private static IEnumerable<string[]> SummaryRows(ReportContent c)
+    private static IEnumerable<string[]> SummaryRows(MetricsReport m)
     {
-        var m = c.Metrics;
         foreach (var row in new[] { m.MicroAvg, m.MacroAvg, m.WeightedAvg, m.SamplesAvg })
             yield return [row.Name, F(row.Precision), F(row.Recall), F(row.F1)];
     }
 
-    private static IEnumerable<(string Name, string Value)> Scalars(ReportContent c) =>
+    private static IEnumerable<(string Name, string Value)> Scalars(MetricsReport m, double expectedCalibrationError) =>
     [
-        ("subset accuracy (exact match)", F(c.Metrics.SubsetAccuracy)),
-        ("hamming loss", F(c.Metrics.HammingLoss)),
-        ("hamming score", F(c.Metrics.HammingScore)),
-        ("macro ROC-AUC", F(c.Metrics.MacroRocAuc)),
-        ("macro average precision", F(c.Metrics.MacroAveragePrecision)),
-        ($"expected calibration error ({CalibrationBins} bins)", F(c.ExpectedCalibrationError)),
+        ("subset accuracy (exact match)", F(m.SubsetAccuracy)),
+        ("hamming loss", F(m.HammingLoss)),
+        ("hamming score", F(m.HammingScore)),
+        ("macro ROC-AUC", F(m.MacroRocAuc)),
+        ("macro average precision", F(m.MacroAveragePrecision)),
+        ($"expected calibration error ({CalibrationBins} bins)", F(expectedCalibrationError)),
     ];
 
     private static readonly string[] LabelHeader = ["label", "threshold", "precision", "recall", "F1", "ROC-AUC", "avg precision", "support", "TP", "FP", "FN", "TN"];
 
-    private static IEnumerable<string[]> LabelRows(ReportContent c) => c.Metrics.PerLabel.Select(l => new[]
+    private static IEnumerable<string[]> LabelRows(MetricsReport m) => m.PerLabel.Select(l => new[]
     {
         l.Label, F(l.Threshold), F(l.Precision), F(l.Recall), F(l.F1), F(l.RocAuc), F(l.AveragePrecision),
         I(l.Support), I(l.Tp), I(l.Fp), I(l.Fn), I(l.Tn),
@@ -191,12 +273,15 @@ public static class RunReport
         var md = new StringBuilder();
         md.AppendLine($"# {c.Title}").AppendLine();
         foreach (var (name, value) in c.Facts) md.AppendLine($"- **{name}**: {value}");
-        md.AppendLine().AppendLine("## Summary").AppendLine();
-        MarkdownTable(md, ["average", "precision", "recall", "F1"], SummaryRows(c));
-        md.AppendLine();
-        MarkdownTable(md, ["score", "value"], Scalars(c).Select(s => new[] { s.Name, s.Value }));
-        md.AppendLine().AppendLine("## Per label").AppendLine();
-        MarkdownTable(md, LabelHeader, LabelRows(c));
+        foreach (var section in c.Sections)
+        {
+            md.AppendLine().AppendLine($"## {section.Title}");
+            foreach (var table in section.Tables)
+            {
+                md.AppendLine();
+                MarkdownTable(md, table.Header, table.Rows);
+            }
+        }
         if (c.Notes.Count > 0)
         {
             md.AppendLine().AppendLine("## Notes").AppendLine();
@@ -242,11 +327,11 @@ public static class RunReport
         html.AppendLine("<ul>");
         foreach (var (name, value) in c.Facts) html.AppendLine($"<li><b>{E(name)}</b>: {E(value)}</li>");
         html.AppendLine("</ul>");
-        html.AppendLine("<h2>Summary</h2>");
-        HtmlTable(html, ["average", "precision", "recall", "F1"], SummaryRows(c));
-        HtmlTable(html, ["score", "value"], Scalars(c).Select(s => new[] { s.Name, s.Value }));
-        html.AppendLine("<h2>Per label</h2>");
-        HtmlTable(html, LabelHeader, LabelRows(c));
+        foreach (var section in c.Sections)
+        {
+            html.AppendLine($"<h2>{E(section.Title)}</h2>");
+            foreach (var table in section.Tables) HtmlTable(html, table);
+        }
         if (c.Notes.Count > 0)
         {
             html.AppendLine("<h2>Notes</h2><ul>");
@@ -264,12 +349,14 @@ public static class RunReport
         return html.ToString();
     }
 
-    private static void HtmlTable(StringBuilder html, IReadOnlyList<string> header, IEnumerable<string[]> rows)
+    private static void HtmlTable(StringBuilder html, Table table)
     {
         static string E(string text) => WebUtility.HtmlEncode(text);
-        html.AppendLine("<table><thead><tr>" + string.Concat(header.Select(h => $"<th>{E(h)}</th>")) + "</tr></thead><tbody>");
-        foreach (var row in rows)
-            html.AppendLine("<tr>" + string.Concat(row.Select((cell, k) => k == 0 ? $"<td>{E(cell)}</td>" : $"<td class=\"n\">{E(cell)}</td>")) + "</tr>");
+        string Shade(int row, int column) => table.Shades?[row][column] is { } share and > 0
+            ? $" style=\"background: rgba(31, 119, 180, {share.ToString("0.###", CultureInfo.InvariantCulture)})\"" : "";
+        html.AppendLine("<table><thead><tr>" + string.Concat(table.Header.Select(h => $"<th>{E(h)}</th>")) + "</tr></thead><tbody>");
+        for (int r = 0; r < table.Rows.Count; r++)
+            html.AppendLine("<tr>" + string.Concat(table.Rows[r].Select((cell, k) => k == 0 ? $"<td>{E(cell)}</td>" : $"<td class=\"n\"{Shade(r, k)}>{E(cell)}</td>")) + "</tr>");
         html.AppendLine("</tbody></table>");
     }
 

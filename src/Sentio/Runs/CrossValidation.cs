@@ -89,6 +89,7 @@ public static class CrossValidation
         CancellationToken cancellation = default)
     {
         if (folds < 2) throw new SentioException($"--folds: expected an integer >= 2, got {folds}");
+        config.RequireMultiLabel("sentio cv", "config");
         var clock = Stopwatch.StartNew();
         config = config.WithAbsolutePaths(configDirectory);
         monitor.BeginStage("loading data", 0);

@@ -62,6 +62,7 @@ public static class RunEnsemble
         var clock = Stopwatch.StartNew();
         if (runPaths.Count < 2) throw new SentioException($"--runs: an ensemble needs at least two runs, got {runPaths.Count}");
         var runs = runPaths.Select(path => RunDirectory.Open(path)).ToArray();
+        foreach (var member in runs) TrainConfig.Load(member.Config).RequireMultiLabel("sentio ensemble", member.Config);
         var validation = runs.Select(r => LoadPredictions(r, "validation")).ToArray();
         var test = runs.Select(r => LoadPredictions(r, "test")).ToArray();
         CheckAligned(validation, runs.Select(r => r.Predictions("validation")).ToArray());

@@ -8,6 +8,10 @@ namespace Sentio.Runs;
 /// <summary>The summary saved as <c>run.json</c>, written last: its presence marks a complete run.</summary>
 /// <param name="Parameters">Learned numbers in the model (<see cref="Models.IMultiLabelClassifier.ParameterCount"/>); null when unknown.</param>
 /// <param name="Seed">The config's one seed, as config.yaml and model.json record it.</param>
+/// <param name="ThresholdStrategy">global or per_label; <c>argmax</c> for a single-label run, which predicts the most probable label.</param>
+/// <param name="ProblemType">single_label_classification for a single-label run; null (multi-label) otherwise, as in runs
+/// written before the key existed.</param>
+/// <param name="TestAccuracy">A single-label run's test accuracy; null for multi-label runs.</param>
 public sealed record RunSummary(
     string Architecture,
     long? Parameters,
@@ -20,7 +24,9 @@ public sealed record RunSummary(
     double ValidationMacroF1,
     double TestMacroF1,
     double TestMicroF1,
-    DateTimeOffset Finished);
+    DateTimeOffset Finished,
+    string? ProblemType = null,
+    double? TestAccuracy = null);
 
 /// <summary>The one writer of run directories, used by every pipeline that makes one (train, cv, ensemble, refine,
 /// tune-thresholds): the same files, the same names, each written atomically.</summary>
@@ -54,6 +60,28 @@ public static class RunWriter
         report.Save(run.MetricsFile(split, "json"));
         AtomicFile.WriteText(run.MetricsFile(split, "txt"), report.ToTable());
         return report;
+    }
+
+    /// <summary>Saves <c>predictions/{split}.csv</c> (one-hot truth and every probability) and the single-label
+    /// <c>metrics/{split}.{json,txt}</c> of a single-label model's probabilities [texts, classes].</summary>
+    public static SingleLabelReport MeasureSingleLabel(RunDirectory run, string split, MultiLabelDataset data, double[,] probabilities)
+    {
+        var predictions = SplitPredictions.Of(data, probabilities);
+        predictions.Save(run.Predictions(split));
+        var report = SingleLabelMetrics.Report(predictions);
+        SingleLabelReportFiles.Save(report, run.MetricsFile(split, "json"));
+        AtomicFile.WriteText(run.MetricsFile(split, "txt"), SingleLabelReportFiles.ToTable(report));
+        return report;
+    }
+
+    /// <summary>Writes a single-label run's <c>run.json</c>, last.</summary>
+    public static RunSummary WriteSingleLabelSummary(RunDirectory run, string architecture, long? parameters, int seed, IReadOnlyList<string> labels,
+        double fitSeconds, double totalSeconds, SingleLabelReport validation, SingleLabelReport test)
+    {
+        var summary = new RunSummary(architecture, parameters, seed, labels, ReadSplits(run), fitSeconds, totalSeconds,
+            "argmax", validation.Macro.F1, test.Macro.F1, test.Micro.F1, DateTimeOffset.Now, SingleLabelReportFiles.ProblemType, test.Accuracy);
+        AtomicFile.WriteJson(run.Summary, summary);
+        return summary;
     }
 
     /// <summary>Writes <c>run.json</c>, last.</summary>

@@ -3,6 +3,7 @@ using Sentio.Catalog;
 using Sentio.Configuration;
 using Sentio.Evaluation;
 using Sentio.Models;
+using Sentio.Training;
 using YamlDotNet.RepresentationModel;
 
 namespace Sentio.Runs;
@@ -13,6 +14,7 @@ public sealed record ModelSpec(string Architecture, object Options);
 /// <summary>A whole training config, as <c>sentio train --config</c> reads it:
 /// <code>
 /// seed: 13
+/// problem_type: multi_label_classification
 /// data: { dataset: goemotions/original }
 /// model: { architecture: sentio.NGramLinear.v1, c: 1.0 }
 /// thresholds: { strategy: per_label }
@@ -21,6 +23,10 @@ public sealed record TrainConfig
 {
     /// <summary>Seeds splitting, shuffling and initialisation: the same config and seed give the same metrics.</summary>
     public int Seed { get; init; } = 13;
+
+    /// <summary><c>multi_label_classification</c> (default: sigmoids, tuned thresholds) or <c>single_label_classification</c>
+    /// (softmax, the most probable label, no thresholds), Hugging Face's names. Never inferred from the data.</summary>
+    public ProblemType ProblemType { get; init; } = ProblemType.MultiLabelClassification;
 
     public DataOptions Data { get; init; } = new();
 
@@ -52,6 +58,7 @@ public sealed record TrainConfig
             config = key switch
             {
                 "seed" => config with { Seed = (int)YamlBinder.Bind(typeof(int), value, key, errors)! },
+                "problem_type" => config with { ProblemType = (ProblemType)YamlBinder.Bind(typeof(ProblemType), value, key, errors)! },
                 "data" => config with { Data = YamlBinder.Bind<DataOptions>(value, key, errors) },
                 "model" => config with { Model = BindModel(value, errors) },
                 "thresholds" => config with { Thresholds = YamlBinder.Bind<ThresholdOptions>(value, key, errors) },
@@ -62,9 +69,22 @@ public sealed record TrainConfig
             errors.Add(new ConfigError("data", "missing; give a built-in dataset (data.dataset) or files (data.train)"));
         else if (config.Data.Dataset == null && config.Data.Train == null)
             errors.Add(new ConfigError("data", "give a built-in dataset (data.dataset) or files (data.train)"));
+        if (config.Model.Options is INeuralModelOptions neural)
+            errors.AddRange(neural.Training.ValidateFor(config.ProblemType).Select(e => e with { Key = $"model.training.{e.Key}" }));
+        if (config.ProblemType == ProblemType.SingleLabelClassification && root.Children.ContainsKey(new YamlScalarNode("thresholds")))
+            errors.Add(new ConfigError("thresholds", "a single_label_classification run predicts the most probable label and tunes no thresholds; remove the section"));
         if (errors.Count > 0)
             throw new SentioException($"{fileName}: invalid config ({errors.Count} problem{(errors.Count == 1 ? "" : "s")}): " + string.Join("; ", errors));
         return config;
+    }
+
+    /// <summary>For the commands built on tuned thresholds and per-label sigmoids (cv, ensemble; refine works on cv runs): a clear error for
+    /// a single-label config instead of a multi-label result.</summary>
+    /// <exception cref="SentioException">The config's problem_type is single_label_classification.</exception>
+    public void RequireMultiLabel(string command, string source)
+    {
+        if (ProblemType == ProblemType.SingleLabelClassification)
+            throw new SentioException($"{source}: problem_type: single_label_classification; '{command}' tunes thresholds over per-label sigmoids and works on multi-label runs only");
     }
 
     /// <summary>The config with every file path absolute, as a run saves it: data paths resolve against
@@ -94,16 +114,18 @@ public sealed record TrainConfig
         var root = new YamlMappingNode
         {
             { "seed", YamlBinder.ToYaml(Seed) },
+            { "problem_type", YamlBinder.ToYaml(ProblemType) },
             { "data", YamlBinder.ToYaml(Data) },
             { "model", modelNode },
-            { "thresholds", YamlBinder.ToYaml(Thresholds) },
         };
+        // A single-label run tunes no thresholds, and Parse refuses the section beside it.
+        if (ProblemType == ProblemType.MultiLabelClassification) root.Add("thresholds", YamlBinder.ToYaml(Thresholds));
         return YamlBinder.Serialize(root);
     }
 
     private static TrainConfig Unknown(TrainConfig config, string key, List<ConfigError> errors)
     {
-        errors.Add(new ConfigError(key, "unknown key; allowed keys: seed, data, model, thresholds"));
+        errors.Add(new ConfigError(key, "unknown key; allowed keys: seed, problem_type, data, model, thresholds"));
         return config;
     }
 

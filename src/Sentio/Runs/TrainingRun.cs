@@ -9,16 +9,20 @@ using Sentio.Training;
 
 namespace Sentio.Runs;
 
-/// <summary>What <see cref="TrainingRun.Execute"/> produced.</summary>
+/// <summary>What <see cref="TrainingRun.Execute"/> produced: thresholds and multi-label metrics for a multi-label run,
+/// single-label metrics (and no thresholds) for a single-label one.</summary>
 public sealed record TrainingRunResult(
     RunDirectory Run,
-    ThresholdSet Thresholds,
-    MetricsReport Validation,
-    MetricsReport Test,
-    double FitSeconds);
+    ThresholdSet? Thresholds,
+    MetricsReport? Validation,
+    MetricsReport? Test,
+    double FitSeconds,
+    SingleLabelReport? SingleLabelValidation = null,
+    SingleLabelReport? SingleLabelTest = null);
 
 /// <summary>The whole of <c>sentio train</c>: load the splits, fit the configured model, tune thresholds on
-/// validation, measure validation and test, and save everything as a run directory.</summary>
+/// validation (multi-label) or predict the most probable label (single-label), measure validation and test, and save
+/// everything as a run directory.</summary>
 public static class TrainingRun
 {
     /// <param name="configDirectory">The folder relative data paths resolve against (the config file's).</param>
@@ -61,13 +65,25 @@ public static class TrainingRun
         logged.Log($"{(resuming ? "resuming" : "run directory:")} {run.Path}");
         foreach (var line in splits.Report.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)) logged.Log(line);
 
-        using var model = ModelCatalog.Create(config.Model.Architecture, config.Model.Options, splits.LabelNames, config.Seed);
+        CheckProblemType(config.ProblemType, splits, logged);
+        using var model = ModelCatalog.Create(config.Model.Architecture, config.Model.Options, splits.LabelNames, config.Seed, config.ProblemType);
         if (resuming && !model.WritesCheckpoints)
             throw new SentioException($"{run.Path}: {config.Model.Architecture} trains in one pass and writes no checkpoints; train it again instead");
         var fitClock = Stopwatch.StartNew();
         model.Fit(splits.Train, splits.Validation, new FitContext(logged, model.WritesCheckpoints ? run.Checkpoints : null, cancellation));
         double fitSeconds = fitClock.Elapsed.TotalSeconds;
         model.Save(run.Model);
+
+        if (config.ProblemType == ProblemType.SingleLabelClassification)
+        {
+            logged.BeginStage("metrics", 0);
+            var validationReport = RunWriter.MeasureSingleLabel(run, "validation", splits.Validation, model.PredictProbabilities(splits.Validation.Texts));
+            var testReport = RunWriter.MeasureSingleLabel(run, "test", splits.Test, model.PredictProbabilities(splits.Test.Texts));
+            logged.Log($"validation accuracy {validationReport.Accuracy:F4}, macro-F1 {validationReport.Macro.F1:F4}; test accuracy {testReport.Accuracy:F4}, macro-F1 {testReport.Macro.F1:F4} (most probable label)");
+            RunWriter.WriteSingleLabelSummary(run, config.Model.Architecture, model.ParameterCount, config.Seed, splits.LabelNames, fitSeconds,
+                clock.Elapsed.TotalSeconds, validationReport, testReport);
+            return new TrainingRunResult(run, null, null, null, fitSeconds, validationReport, testReport);
+        }
 
         logged.BeginStage("thresholds and metrics", 0);
         var validationProbabilities = model.PredictProbabilities(splits.Validation.Texts);
@@ -77,6 +93,19 @@ public static class TrainingRun
         RunWriter.WriteSummary(run, config.Model.Architecture, model.ParameterCount, config.Seed, splits.LabelNames, fitSeconds,
             clock.Elapsed.TotalSeconds, thresholds, validation, test);
         return new TrainingRunResult(run, thresholds, validation, test, fitSeconds);
+    }
+
+    /// <summary>Single-label: every row of every split has exactly one label, or the error names the first that has not
+    /// (file:line). Multi-label with one label on every training row: one hint line, and the model stays multi-label.</summary>
+    private static void CheckProblemType(ProblemType problemType, DatasetSplits splits, ITrainingMonitor monitor)
+    {
+        if (problemType == ProblemType.SingleLabelClassification)
+        {
+            foreach (var (_, dataset) in splits.Named) SingleLabelClasses.Of(dataset);
+            return;
+        }
+        if (splits.Train.Count > 0 && splits.Train.Examples.All(e => e.Labels.Length == 1))
+            monitor.Log($"hint: every training text has exactly one label; if the classes exclude each other, set problem_type: single_label_classification (softmax, accuracy and a confusion matrix) — this run stays multi-label");
     }
 
     /// <summary>Reloads the splits a run was trained on, from its saved config (seeded splits come out the same).</summary>
@@ -94,6 +123,8 @@ public static class TrainingRun
         RunDirectory run, ThresholdStrategy? strategy, ThresholdObjective? objective, string? dataDir)
     {
         var config = TrainConfig.Load(run.Config);
+        if (config.ProblemType == ProblemType.SingleLabelClassification)
+            throw new SentioException($"{run.Path}: a single_label_classification run predicts the most probable label and has no thresholds to tune");
         var options = config.Thresholds with
         {
             Strategy = strategy ?? config.Thresholds.Strategy,

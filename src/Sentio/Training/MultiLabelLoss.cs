@@ -3,9 +3,17 @@ using static TorchSharp.torch;
 
 namespace Sentio.Training;
 
+/// <summary>A training loss of <see cref="NeuralTrainer"/>: logits and the split's targets to a scalar.</summary>
+public interface ITrainingLoss : IDisposable
+{
+    /// <summary>Mean loss of <paramref name="logits"/> [batch, labels] against <paramref name="targets"/> in the loss's own
+    /// form; a scalar.</summary>
+    Tensor Compute(Tensor logits, Tensor targets);
+}
+
 /// <summary>The per-label training loss of <see cref="NeuralTrainer"/>: binary cross-entropy or focal loss,
 /// with optional per-label positive weights, averaged over every (example, label) cell.</summary>
-public sealed class MultiLabelLoss : IDisposable
+public sealed class MultiLabelLoss : ITrainingLoss
 {
     private readonly NeuralLoss kind;
     private readonly double gamma;
@@ -13,8 +21,10 @@ public sealed class MultiLabelLoss : IDisposable
     private readonly Tensor? positiveWeights;
 
     /// <param name="positiveWeights">[labels] weights of the positive term, or null for 1 everywhere.</param>
+    /// <exception cref="ArgumentException"><see cref="NeuralLoss.CrossEntropy"/>, a single-label loss.</exception>
     public MultiLabelLoss(NeuralLoss kind, double focalGamma, double? focalAlpha, IReadOnlyList<double>? positiveWeights)
     {
+        if (kind == NeuralLoss.CrossEntropy) throw new ArgumentException("cross_entropy is a single-label loss; a multi-label loss is bce or focal", nameof(kind));
         this.kind = kind;
         gamma = focalGamma;
         alpha = focalAlpha;

@@ -8,7 +8,8 @@ namespace Sentio.Training;
 /// scikit-learn's <c>LogisticRegression(multi_class='multinomial', solver='lbfgs')</c>:
 /// ½‖W‖² + C Σᵢ −log softmax(W xᵢ + b)_{yᵢ}, with W [classes, features] regularised and the intercepts b [classes]
 /// not. The objective is strictly convex in W, so W is unique; b is unique up to a constant added to every class
-/// (which leaves every probability unchanged), and starting from zero, gradient steps keep Σₖ bₖ = 0.
+/// (which leaves every probability unchanged), and starting from zero, gradient steps keep Σₖ bₖ = 0. Optional class
+/// weights multiply each example's loss term by its class's weight, as scikit-learn's <c>class_weight</c> does.
 /// Minimised by L-BFGS (Math.NET Numerics); the loss and gradient over sparse rows are computed here.</summary>
 public static class MultinomialLogisticRegression
 {
@@ -16,21 +17,25 @@ public static class MultinomialLogisticRegression
     /// <param name="features">Examples as CSR rows [n, features].</param>
     /// <param name="classes">The class of each example, [n], each in [0, <paramref name="classCount"/>).</param>
     /// <param name="c">Inverse regularisation strength (&gt; 0).</param>
-    /// <param name="tolerance">Stop when the gradient's largest entry falls below this.</param>
+    /// <param name="tolerance">Stop when Math.NET's relative gradient, maxᵢ |gᵢ| · max(|xᵢ|, 1) / max(|objective|, 1),
+    /// falls below this.</param>
+    /// <param name="classWeights">[classes] weight of each class's examples; null weighs every example 1.</param>
     /// <returns>Weights [classes, features], intercepts [classes], and the L-BFGS iterations used.</returns>
     /// <exception cref="ArgumentException">Shapes disagree, a class is out of range, or C ≤ 0.</exception>
     public static (double[,] Weights, double[] Intercepts, int Iterations) Solve(
-        CsrMatrix features, int[] classes, int classCount, double c, double tolerance = 1e-8, int maxIterations = 10_000)
+        CsrMatrix features, int[] classes, int classCount, double c, double tolerance = 1e-8, int maxIterations = 10_000,
+        IReadOnlyList<double>? classWeights = null)
     {
         if (classes.Length != features.Rows) throw new ArgumentException($"{classes.Length} classes for {features.Rows} rows.", nameof(classes));
         if (classCount < 2) throw new ArgumentException($"classCount is {classCount}; a multinomial model needs at least 2 classes.", nameof(classCount));
         if (!(c > 0)) throw new ArgumentException($"C must be > 0, got {c}.", nameof(c));
         if (classes.Any(k => (uint)k >= (uint)classCount)) throw new ArgumentException($"a class is outside 0..{classCount - 1}.", nameof(classes));
+        if (classWeights != null && classWeights.Count != classCount) throw new ArgumentException($"{classWeights.Count} class weights for {classCount} classes.", nameof(classWeights));
 
         int featureCount = features.ColumnCount;
         var objective = ObjectiveFunction.Gradient(parameters =>
         {
-            var (loss, gradient) = LossAndGradient(features, classes, classCount, c, parameters.AsArray() ?? parameters.ToArray());
+            var (loss, gradient) = LossAndGradient(features, classes, classCount, c, classWeights, parameters.AsArray() ?? parameters.ToArray());
             return (loss, Vector<double>.Build.Dense(gradient));
         });
         var minimizer = new LimitedMemoryBfgsMinimizer(tolerance, 0, 0, maxIterations);
@@ -45,6 +50,15 @@ public static class MultinomialLogisticRegression
             intercepts[k] = solution[classCount * featureCount + k];
         }
         return (weights, intercepts, result.Iterations);
+    }
+
+    /// <summary>scikit-learn's <c>class_weight='balanced'</c>: n / (classes · count of the class); a class with no
+    /// examples gets 1 (it has no loss term to weigh).</summary>
+    public static double[] BalancedClassWeights(int[] classes, int classCount)
+    {
+        var counts = new int[classCount];
+        foreach (int k in classes) counts[k]++;
+        return counts.Select(n => n == 0 ? 1.0 : (double)classes.Length / (classCount * n)).ToArray();
     }
 
     /// <summary>Softmax probabilities [n, classes] of each row of <paramref name="features"/>.</summary>
@@ -68,7 +82,8 @@ public static class MultinomialLogisticRegression
     }
 
     /// <summary>The objective and its gradient at <paramref name="parameters"/> (W row-major, then b).</summary>
-    private static (double Loss, double[] Gradient) LossAndGradient(CsrMatrix features, int[] classes, int classCount, double c, double[] parameters)
+    private static (double Loss, double[] Gradient) LossAndGradient(CsrMatrix features, int[] classes, int classCount, double c,
+        IReadOnlyList<double>? classWeights, double[] parameters)
     {
         int featureCount = features.ColumnCount, interceptStart = classCount * featureCount;
         var gradient = new double[parameters.Length];
@@ -88,12 +103,12 @@ public static class MultinomialLogisticRegression
                 for (int j = start; j < end; j++) score += parameters[k * featureCount + features.Columns[j]] * features.Values[j];
                 scores[k] = score;
             }
-            double max = scores.Max(), sum = 0;
+            double max = scores.Max(), sum = 0, weight = c * (classWeights?[classes[i]] ?? 1);
             for (int k = 0; k < classCount; k++) sum += Math.Exp(scores[k] - max);
-            loss += c * (max + Math.Log(sum) - scores[classes[i]]);
+            loss += weight * (max + Math.Log(sum) - scores[classes[i]]);
             for (int k = 0; k < classCount; k++)
             {
-                double residual = c * (Math.Exp(scores[k] - max) / sum - (k == classes[i] ? 1 : 0));
+                double residual = weight * (Math.Exp(scores[k] - max) / sum - (k == classes[i] ? 1 : 0));
                 gradient[interceptStart + k] += residual;
                 for (int j = start; j < end; j++) gradient[k * featureCount + features.Columns[j]] += residual * features.Values[j];
             }

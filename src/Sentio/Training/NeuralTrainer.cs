@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Sentio.Data;
 using Sentio.IO;
 using Sentio.Text;
 using TorchSharp;
@@ -9,7 +10,7 @@ using static TorchSharp.torch;
 namespace Sentio.Training;
 
 /// <summary>One split the trainer iterates: its size, its 0/1 labels and how to get logits for some of its examples.</summary>
-/// <param name="Labels">[examples, labels] gold labels.</param>
+/// <param name="Labels">[examples, labels] gold labels; one-hot rows for a single-label problem.</param>
 /// <param name="Logits">Maps example indices (a batch) to logits [batch, labels] (float32), through the trained
 /// module in whatever mode (train / eval) the trainer has set.</param>
 /// <param name="Lengths">Encoded length of each example, [examples]; when given, training batches group texts of
@@ -34,11 +35,13 @@ public sealed record NeuralTrainingResult(
 /// this class shuffles (seeded), batches, computes the loss, accumulates and clips gradients, steps AdamW
 /// along the warmup schedule, validates each epoch, keeps the best weights, stops early, and writes
 /// resumable checkpoints. A run resumed from a checkpoint ends with the same weights as one never stopped.
-/// <paramref name="seed"/> (the config's one seed) drives the shuffles and the per-batch torch generator.</summary>
+/// <paramref name="seed"/> (the config's one seed) drives the shuffles and the per-batch torch generator.
+/// <paramref name="problemType"/> picks the loss family: per-label sigmoid (<see cref="MultiLabelLoss"/>) or softmax over
+/// the labels (<see cref="SingleLabelLoss"/>), and what validation measures (threshold 0.5, or the most probable label).</summary>
 /// <remarks>Reproducibility across resume: the shuffle of epoch e comes from (seed, e) alone, and the torch
 /// generator is reseeded from (seed, epoch, batch) before every batch, so a checkpoint needs only counters,
 /// weights and the optimizer's moments; checkpoints are taken only between optimizer steps.</remarks>
-public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed)
+public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, ProblemType problemType = ProblemType.MultiLabelClassification)
 {
     private const string LatestFile = "latest.json";
 
@@ -48,6 +51,10 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed)
     public NeuralTrainingOptions Options { get; } = options;
 
     public int Seed { get; } = seed;
+
+    public ProblemType ProblemType { get; } = problemType;
+
+    private bool SingleLabel => ProblemType == ProblemType.SingleLabelClassification;
 
     /// <summary>Trains <paramref name="module"/> in place.</summary>
     /// <param name="checkpointDirectory">Where resumable checkpoints go; null = none written.</param>
@@ -80,10 +87,7 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed)
             Options.LearningRate, Options.AdamBeta1, Options.AdamBeta2, Options.AdamEpsilon, Options.WeightDecay);
         var trainable = groups.SelectMany(g => g.Names).Select(n => parameters[n]).ToArray();
 
-        double[]? positiveWeights = Options.PosWeight == PosWeightMode.Auto ? MultiLabelLoss.AutoPositiveWeights(train.Labels, Options.PosWeightCap) : null;
-        if (positiveWeights != null)
-            monitor.Log($"positive weights (auto, cap {Options.PosWeightCap}): min {positiveWeights.Min():0.##}, max {positiveWeights.Max():0.##}");
-        using var loss = new MultiLabelLoss(Options.Loss, Options.FocalGamma, Options.FocalAlpha, positiveWeights);
+        using var loss = CreateLoss(train, monitor);
 
         int batchesPerEpoch = (train.Count + Options.BatchSize - 1) / Options.BatchSize;
         int stepsPerEpoch = (batchesPerEpoch + Options.GradientAccumulationSteps - 1) / Options.GradientAccumulationSteps;
@@ -187,7 +191,7 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed)
             if (bestWeights != null)
             {
                 module.load_state_dict(bestWeights);
-                monitor.Log($"kept the weights of epoch {state.BestEpoch} (validation macro-F1 {state.BestMacroF1:0.0000} at threshold 0.5, loss {state.BestValidationLoss:0.00000})");
+                monitor.Log($"kept the weights of epoch {state.BestEpoch} (validation macro-F1 {state.BestMacroF1:0.0000} {(SingleLabel ? "of the most probable label" : "at threshold 0.5")}, loss {state.BestValidationLoss:0.00000})");
             }
             return new NeuralTrainingResult(state.Epoch, state.OptimizerStep, state.BestEpoch, state.BestEpoch == null ? null : state.BestMacroF1,
                 state.BestEpoch == null ? null : state.BestValidationLoss, state.StoppedEarly, state.History.ToArray());
@@ -264,9 +268,34 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed)
 
     private static long StepSeed(int seed, int epoch, int batch) => ((long)seed * 1_000_003L + epoch) * 1_000_003L + batch;
 
-    /// <summary>[indices, labels] float 0/1 targets.</summary>
-    private static Tensor Targets(bool[,] labels, IReadOnlyList<int> indices)
+    /// <summary>The loss of the problem type, with positive weights (multi-label) or class weights (single-label) from the
+    /// training split when <see cref="NeuralTrainingOptions.PosWeight"/> is auto.</summary>
+    private ITrainingLoss CreateLoss(NeuralSplit train, ITrainingMonitor monitor)
     {
+        bool auto = Options.PosWeight == PosWeightMode.Auto;
+        if (SingleLabel)
+        {
+            double[]? classWeights = auto ? SingleLabelLoss.BalancedClassWeights(train.Labels, Options.PosWeightCap) : null;
+            if (classWeights != null)
+                monitor.Log($"class weights (balanced, cap {Options.PosWeightCap}): min {classWeights.Min():0.##}, max {classWeights.Max():0.##}");
+            return new SingleLabelLoss(Options.Loss, Options.FocalGamma, classWeights);
+        }
+        double[]? positiveWeights = auto ? MultiLabelLoss.AutoPositiveWeights(train.Labels, Options.PosWeightCap) : null;
+        if (positiveWeights != null)
+            monitor.Log($"positive weights (auto, cap {Options.PosWeightCap}): min {positiveWeights.Min():0.##}, max {positiveWeights.Max():0.##}");
+        return new MultiLabelLoss(Options.Loss, Options.FocalGamma, Options.FocalAlpha, positiveWeights);
+    }
+
+    /// <summary>Targets for the loss: [indices] int64 class indices (the true column of each one-hot row) for a single-label
+    /// problem, else [indices, labels] float 0/1.</summary>
+    private Tensor Targets(bool[,] labels, IReadOnlyList<int> indices)
+    {
+        if (SingleLabel)
+        {
+            var classes = new long[indices.Count];
+            for (int i = 0; i < indices.Count; i++) classes[i] = TrueClass(labels, indices[i]);
+            return torch.tensor(classes);
+        }
         int labelCount = labels.GetLength(1);
         var values = new float[indices.Count * labelCount];
         for (int i = 0; i < indices.Count; i++)
@@ -275,9 +304,16 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed)
         return torch.tensor(values, [indices.Count, labelCount]);
     }
 
-    /// <summary>Mean loss, macro-F1 at threshold 0.5 (a label with no gold and no predicted positives scores 0)
-    /// and subset accuracy on <paramref name="split"/>, in eval mode without gradients.</summary>
-    private (double Loss, double MacroF1, double SubsetAccuracy) Evaluate(nn.Module module, NeuralSplit split, MultiLabelLoss loss, ITrainingMonitor monitor)
+    private static int TrueClass(bool[,] labels, int row)
+    {
+        for (int c = 0; c < labels.GetLength(1); c++) if (labels[row, c]) return c;
+        throw new ArgumentException($"example {row} has no label; a single-label split needs one per example", nameof(labels));
+    }
+
+    /// <summary>Mean loss, macro-F1 and subset accuracy on <paramref name="split"/>, in eval mode without gradients. A label
+    /// is predicted at logit &gt; 0 (threshold 0.5) for a multi-label problem and as the most probable one for a single-label
+    /// problem, where subset accuracy is plain accuracy; a label with no gold and no predicted positives scores F1 0.</summary>
+    private (double Loss, double MacroF1, double SubsetAccuracy) Evaluate(nn.Module module, NeuralSplit split, ITrainingLoss loss, ITrainingMonitor monitor)
     {
         int labelCount = split.Labels.GetLength(1);
         int batches = (split.Count + Options.BatchSize - 1) / Options.BatchSize;
@@ -300,9 +336,10 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed)
                 for (int i = 0; i < indices.Length; i++)
                 {
                     bool exact = true;
+                    int top = SingleLabel ? ArgMax(values, i * labelCount, labelCount) : -1;
                     for (int j = 0; j < labelCount; j++)
                     {
-                        bool predicted = values[i * labelCount + j] > 0, gold = split.Labels[indices[i], j];
+                        bool predicted = SingleLabel ? j == top : values[i * labelCount + j] > 0, gold = split.Labels[indices[i], j];
                         if (predicted) predictedPositives[j]++;
                         if (gold) goldPositives[j]++;
                         if (predicted && gold) truePositives[j]++;
@@ -321,6 +358,14 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed)
             f1Sum += denominator == 0 ? 0 : 2.0 * truePositives[j] / denominator;
         }
         return (lossSum / split.Count, f1Sum / labelCount, (double)exactMatches / split.Count);
+    }
+
+    /// <summary>The index of the largest of values[start .. start + count), relative to start; ties go to the lower index.</summary>
+    private static int ArgMax(float[] values, int start, int count)
+    {
+        int best = 0;
+        for (int j = 1; j < count; j++) if (values[start + j] > values[start + best]) best = j;
+        return best;
     }
 
     private string Fingerprint(NeuralSplit train) =>

@@ -1,4 +1,5 @@
 using Sentio.Configuration;
+using Sentio.Data;
 
 namespace Sentio.Training;
 
@@ -13,22 +14,33 @@ public enum LearningRateSchedule
     Constant,
 }
 
-/// <summary>The per-label training loss.</summary>
+/// <summary>The training loss.</summary>
 public enum NeuralLoss
 {
-    /// <summary>Binary cross-entropy on each label's logit.</summary>
+    /// <summary>Multi-label: binary cross-entropy on each label's logit.</summary>
     Bce,
-    /// <summary>Focal loss (Lin et al. 2017): BCE scaled by (1 − p_t)^γ, optionally balanced by α.</summary>
+    /// <summary>Focal loss (Lin et al. 2017): multi-label, BCE scaled by (1 − p_t)^γ, optionally balanced by α;
+    /// single-label, softmax cross-entropy scaled by (1 − p_true)^γ.</summary>
     Focal,
+    /// <summary>Single-label: softmax cross-entropy over the classes.</summary>
+    CrossEntropy,
 }
 
-/// <summary>How positive examples of each label are weighted in the loss.</summary>
+/// <summary>How examples are weighted in the loss.</summary>
 public enum PosWeightMode
 {
     /// <summary>Every example weighs 1.</summary>
     None,
-    /// <summary>Positives of label j weigh negatives_j / positives_j in the training split, at most <see cref="NeuralTrainingOptions.PosWeightCap"/>.</summary>
+    /// <summary>Multi-label: positives of label j weigh negatives_j / positives_j in the training split; single-label: class
+    /// weights n / (classes · count_c), scikit-learn's 'balanced'. Either way at most <see cref="NeuralTrainingOptions.PosWeightCap"/>.</summary>
     Auto,
+}
+
+/// <summary>Options of a model trained by <see cref="NeuralTrainer"/>, so a config can check its <c>training:</c>
+/// section against the problem type.</summary>
+public interface INeuralModelOptions
+{
+    NeuralTrainingOptions Training { get; }
 }
 
 /// <summary>What early stopping and <see cref="NeuralTrainingOptions.EarlyStoppingPatience"/> watch.</summary>
@@ -39,7 +51,7 @@ public enum EarlyStoppingMetric
 }
 
 /// <summary>The <c>training:</c> section for every model trained by <see cref="NeuralTrainer"/>: AdamW with
-/// decoupled weight decay, warmup then a schedule, gradient clipping and accumulation, BCE or focal loss,
+/// decoupled weight decay, warmup then a schedule, gradient clipping and accumulation, BCE, cross-entropy or focal loss,
 /// early stopping, the best epoch's weights kept, and resumable checkpoints.</summary>
 public sealed record NeuralTrainingOptions : IValidatableOptions
 {
@@ -85,7 +97,7 @@ public sealed record NeuralTrainingOptions : IValidatableOptions
     /// <summary>Batches whose gradients are summed (each loss divided by this) before one optimizer step. Default 1.</summary>
     public int GradientAccumulationSteps { get; init; } = 1;
 
-    /// <summary>The loss. Default bce.</summary>
+    /// <summary>The loss: bce or focal for multi-label, cross_entropy or focal for single-label problems. Default bce.</summary>
     public NeuralLoss Loss { get; init; } = NeuralLoss.Bce;
 
     /// <summary>Focal loss γ: how strongly well-classified examples are down-weighted. Default 2.</summary>
@@ -94,7 +106,7 @@ public sealed record NeuralTrainingOptions : IValidatableOptions
     /// <summary>Focal loss α: weight of the positive term (1 − α for the negative term); null = unbalanced. Default null.</summary>
     public double? FocalAlpha { get; init; }
 
-    /// <summary>Positive-example weighting. Default auto.</summary>
+    /// <summary>Positive-example (multi-label) or class (single-label) weighting. Default auto.</summary>
     public PosWeightMode PosWeight { get; init; } = PosWeightMode.Auto;
 
     /// <summary>Upper bound on an automatic positive weight, so that a label with 30 positives does not
@@ -120,8 +132,8 @@ public sealed record NeuralTrainingOptions : IValidatableOptions
     /// cores (measured 6× on a loaded 2-core machine with the BiLSTM). Default 0.</summary>
     public int Threads { get; init; }
 
-    /// <summary>Which validation figure picks the epoch whose weights are kept: macro-F1 at threshold 0.5 (default) or
-    /// the lowest validation loss.</summary>
+    /// <summary>Which validation figure picks the epoch whose weights are kept: macro-F1 at threshold 0.5 (of the most
+    /// probable label in a single-label run; the default) or the lowest validation loss.</summary>
     public EarlyStoppingMetric KeepBest { get; init; } = EarlyStoppingMetric.ValidationMacroF1;
 
     public IEnumerable<ConfigError> Validate()
@@ -144,5 +156,20 @@ public sealed record NeuralTrainingOptions : IValidatableOptions
         if (!(EarlyStoppingMinDelta >= 0)) yield return new("early_stopping_min_delta", $"expected a number >= 0, got {EarlyStoppingMinDelta}");
         if (CheckpointEverySteps < 0) yield return new("checkpoint_every_steps", $"expected an integer >= 0 (0 = epoch ends only), got {CheckpointEverySteps}");
         if (Threads < 0) yield return new("threads", $"expected an integer >= 0 (0 = libtorch default), got {Threads}");
+    }
+
+    /// <summary>The checks that depend on the config's <c>problem_type</c>: each loss belongs to one problem type
+    /// (focal to both), and focal α, a positive-versus-negative balance, has no single-label meaning.</summary>
+    public IEnumerable<ConfigError> ValidateFor(ProblemType problemType)
+    {
+        if (problemType == ProblemType.SingleLabelClassification)
+        {
+            if (Loss == NeuralLoss.Bce)
+                yield return new("loss", "bce is the multi-label loss, but problem_type is single_label_classification; set loss: cross_entropy (or focal)");
+            if (FocalAlpha is { } alpha)
+                yield return new("focal_alpha", $"{alpha} balances positives against negatives, which a single-label (softmax) loss does not have; remove it (pos_weight: auto gives balanced class weights)");
+        }
+        else if (Loss == NeuralLoss.CrossEntropy)
+            yield return new("loss", "cross_entropy is the single-label (softmax) loss, but problem_type is multi_label_classification; set loss: bce (or focal), or problem_type: single_label_classification");
     }
 }

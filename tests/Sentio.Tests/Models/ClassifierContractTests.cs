@@ -15,27 +15,43 @@ public class ClassifierContractTests
 
     private static readonly string Vocabulary = FineTuningFixtures.WriteVocabulary(TestPaths.NewTempDirectory());
 
-    public static TheoryData<string> TrainableKinds => new() { "linear", "bilstm", "transformer" };
+    /// <summary>"-single": the model with problem_type single_label_classification, fitted on <see cref="SingleLabelToy"/>.</summary>
+    public static TheoryData<string> TrainableKinds => new() { "linear", "bilstm", "transformer", "linear-single", "bilstm-single", "transformer-single" };
 
-    public static TheoryData<string> AllKinds => new() { "linear", "bilstm", "transformer", "ensemble", "refiner" };
+    public static TheoryData<string> AllKinds => new() { "linear", "bilstm", "transformer", "linear-single", "bilstm-single", "transformer-single", "ensemble", "refiner" };
+
+    public static TheoryData<string> SingleLabelKinds => new() { "linear-single", "bilstm-single", "transformer-single" };
 
     public static TheoryData<string> CheckpointingKinds => new() { "bilstm", "transformer" };
+
+    private static bool IsSingle(string kind) => kind.EndsWith("-single", StringComparison.Ordinal);
+
+    /// <summary><see cref="FineTuningFixtures.Toy"/> without its two texts that have both labels.</summary>
+    private static MultiLabelDataset SingleLabelToy()
+    {
+        var toy = FineTuningFixtures.Toy();
+        return new MultiLabelDataset(toy.LabelNames, toy.Examples.Where(e => e.Labels.Length == 1).ToArray());
+    }
+
+    private static MultiLabelDataset Toy(string kind) => IsSingle(kind) ? SingleLabelToy() : FineTuningFixtures.Toy();
 
     private static ITrainableClassifier Unfitted(string kind, int seed, IReadOnlyList<string>? labels = null)
     {
         labels ??= FineTuningFixtures.Labels;
-        return kind switch
+        var problem = IsSingle(kind) ? ProblemType.SingleLabelClassification : ProblemType.MultiLabelClassification;
+        var loss = IsSingle(kind) ? NeuralLoss.CrossEntropy : NeuralLoss.Bce;
+        return kind.Split('-')[0] switch
         {
-            "linear" => new NGramLinear(new NGramLinearOptions { WordNgrams = new() { Analyzer = NGramAnalyzer.Word, MaxN = 1, MinDocumentFrequency = 1 }, CharNgrams = null }, labels, seed),
+            "linear" => new NGramLinear(new NGramLinearOptions { WordNgrams = new() { Analyzer = NGramAnalyzer.Word, MaxN = 1, MinDocumentFrequency = 1 }, CharNgrams = null }, labels, seed, problem),
             "bilstm" => new BiLstmClassifier(new BiLstmOptions
             {
                 EmbeddingDim = 6, HiddenSize = 4, MinFrequency = 1,
-                Training = new NeuralTrainingOptions { Epochs = 3, BatchSize = 4, EarlyStoppingPatience = 0, Threads = 1 },
-            }, labels, seed),
+                Training = new NeuralTrainingOptions { Epochs = 3, BatchSize = 4, EarlyStoppingPatience = 0, Threads = 1, Loss = loss },
+            }, labels, seed, problem),
             "transformer" => new TransformerClassifier(FineTuningFixtures.Scratch(Vocabulary) with
             {
-                Training = FineTuningFixtures.Scratch(Vocabulary).Training with { Epochs = 3 },
-            }, labels, seed),
+                Training = FineTuningFixtures.Scratch(Vocabulary).Training with { Epochs = 3, Loss = loss },
+            }, labels, seed, problem),
             _ => throw new ArgumentException(kind),
         };
     }
@@ -43,7 +59,7 @@ public class ClassifierContractTests
     private static ITrainableClassifier Fitted(string kind, int seed)
     {
         var model = Unfitted(kind, seed);
-        model.Fit(FineTuningFixtures.Toy(), FineTuningFixtures.Toy(), FitContext.Silent);
+        model.Fit(Toy(kind), Toy(kind), FitContext.Silent);
         return model;
     }
 
@@ -110,7 +126,7 @@ public class ClassifierContractTests
     {
         using var model = Unfitted(kind, 1);
         var validation = new MultiLabelDataset(["joy", "anger"], [new TextExample(null, "so glad", [0])]);
-        var error = Assert.Throws<SentioException>(() => model.Fit(FineTuningFixtures.Toy(), validation, FitContext.Silent));
+        var error = Assert.Throws<SentioException>(() => model.Fit(Toy(kind), validation, FitContext.Silent));
         Assert.Equal("validation split: labels joy,anger differ from the model's joy,sadness", error.Message);
     }
 
@@ -122,7 +138,26 @@ public class ClassifierContractTests
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
         Assert.ThrowsAny<OperationCanceledException>(() =>
-            model.Fit(FineTuningFixtures.Toy(), null, new FitContext(SilentMonitor.Instance, Cancellation: cancelled.Token)));
+            model.Fit(Toy(kind), null, new FitContext(SilentMonitor.Instance, Cancellation: cancelled.Token)));
+    }
+
+    [Theory]
+    [MemberData(nameof(SingleLabelKinds))]
+    public void A_single_label_model_predicts_a_softmax_keeps_its_problem_type_and_refuses_a_row_with_two_labels(string kind)
+    {
+        using var model = Fitted(kind, 1);
+        var probabilities = model.PredictProbabilities(Probe);
+        for (int i = 0; i < Probe.Length; i++) Assert.Equal(1.0, probabilities[i, 0] + probabilities[i, 1], 6);
+        string folder = TestPaths.NewTempDirectory();
+        model.Save(folder);
+        using var loaded = ModelCatalog.Load(folder);
+        Assert.Equal(ProblemType.SingleLabelClassification, loaded.ProblemType);
+
+        using var fresh = Unfitted(kind, 1);
+        var toy = FineTuningFixtures.Toy();
+        var withSource = new MultiLabelDataset(toy.LabelNames, toy.Examples.Select((e, i) => e with { Source = "toy.txt", Line = i + 1 }).ToArray());
+        var error = Assert.Throws<SentioException>(() => fresh.Fit(withSource, null, FitContext.Silent));
+        Assert.Equal("toy.txt:11: 2 labels (joy, sadness); a single-label dataset has exactly one class per text", error.Message);
     }
 
     [Theory]

@@ -156,4 +156,35 @@ public class NGramLinearTests
         var error = Assert.Throws<SentioException>(() => ModelCatalog.Load(folder));
         Assert.Equal($"{weights}: truncated file", error.Message);
     }
+
+    [Fact]
+    public void A_single_label_model_predicts_what_scikit_learn_tfidf_and_multinomial_logistic_regression_predict()
+    {
+        // tools/make_single_label_fixtures.py: TfidfVectorizer(word 1-2-grams, min_df 1, sublinear tf) then
+        // LogisticRegression(multi_class='multinomial', C=2) on 18 texts of 3 classes.
+        var fixture = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Fixtures, "single_label", "cases.json"))).RootElement
+            .GetProperty("ngram_multinomial");
+        string[] classes = fixture.GetProperty("classes").EnumerateArray().Select(c => c.GetString()!).ToArray();
+        string[] texts = fixture.GetProperty("texts").EnumerateArray().Select(t => t.GetString()!).ToArray();
+        string[] labels = fixture.GetProperty("labels").EnumerateArray().Select(t => t.GetString()!).ToArray();
+        var train = new MultiLabelDataset(classes, texts.Select((t, i) => new TextExample(null, t, [Array.IndexOf(classes, labels[i])])).ToArray());
+        var options = new NGramLinearOptions
+        {
+            WordNgrams = new() { Analyzer = NGramAnalyzer.Word, MinN = 1, MaxN = 2, MinDocumentFrequency = 1 },
+            CharNgrams = null,
+            C = fixture.GetProperty("c").GetDouble(),
+            MultinomialTolerance = 1e-12,
+        };
+        using var model = new NGramLinear(options, classes, seed: 1, ProblemType.SingleLabelClassification);
+        model.Fit(train, null, FitContext.Silent);
+
+        foreach (var (inputs, key) in new[] { (texts, "train_proba"), (fixture.GetProperty("probes").EnumerateArray().Select(t => t.GetString()!).ToArray(), "probe_proba") })
+        {
+            var expected = fixture.GetProperty(key).EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
+            var probabilities = model.PredictProbabilities(inputs);
+            // TF-IDF values and weights are stored as float, so probabilities agree to about float precision.
+            for (int i = 0; i < inputs.Length; i++)
+                for (int k = 0; k < classes.Length; k++) Assert.Equal(expected[i][k], probabilities[i, k], 1e-5);
+        }
+    }
 }

@@ -41,7 +41,7 @@ public class ResumeTests
         // Epoch 1 came from its checkpoint; only epochs 2 and 3 ran again.
         Assert.Equal(["epoch 2/3", "epoch 3/3"], stages.Begun.Where(s => s.StartsWith("epoch", StringComparison.Ordinal)));
         Assert.Equal(File.ReadAllText(straight.Run.Predictions("test")), File.ReadAllText(resumed.Run.Predictions("test")));
-        Assert.Equal(straight.Test.MacroAvg.F1, resumed.Test.MacroAvg.F1);
+        Assert.Equal(straight.Test!.MacroAvg.F1, resumed.Test!.MacroAvg.F1);
         var error = Assert.Throws<SentioException>(() => TrainingRun.Resume(stopped, TestPaths.SharedData, SilentMonitor.Instance));
         Assert.Contains("the run is complete", error.Message);
     }

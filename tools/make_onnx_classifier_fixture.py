@@ -139,7 +139,7 @@ def write_tiny():
     id2label = {str(i): name for i, name in enumerate(LABELS)}
     # Wider than make_transformer_fixtures' BERT so that its MatMuls carry most of the bytes, as in a real encoder,
     # and a larger initializer range so that the probabilities spread over (0, 1).
-    config.update({"vocab_size": len(vocab_lines), "hidden_size": 64, "intermediate_size": 256,
+    config.update({"vocab_size": len(vocab_lines), "hidden_size": 128, "intermediate_size": 512,
                    "max_position_embeddings": 32, "initializer_range": 0.08, "id2label": id2label,
                    "label2id": {name: i for i, name in enumerate(LABELS)}})
     model = fixtures.BertForSequenceClassification(config)

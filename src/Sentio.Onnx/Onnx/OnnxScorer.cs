@@ -20,6 +20,10 @@ public sealed record OnnxScorerOptions
     /// <summary>Graph rewrites ONNX Runtime applies when the session opens: all of them (node fusions such as attention and
     /// layer norm, and layout changes) by default.</summary>
     public GraphOptimizationLevel GraphOptimization { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+
+    /// <summary>Whether idle intra-op threads spin waiting for work (ONNX Runtime's default, lowest latency on a quiet
+    /// machine) or sleep, which leaves the cores to other processes on a busy one.</summary>
+    public bool AllowSpinning { get; init; } = true;
 }
 
 /// <summary>Runs an exported ONNX classifier (<see cref="OnnxClassifierFolder"/>) on ONNX Runtime: texts are tokenized with
@@ -110,6 +114,7 @@ public sealed class OnnxScorer : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = options.GraphOptimization,
         };
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
         try { return new InferenceSession(path, sessionOptions); }
         catch (OnnxRuntimeException e)
         {

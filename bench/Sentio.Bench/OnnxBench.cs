@@ -29,7 +29,9 @@ public static class OnnxBench
         int threads = Option("threads", 2), batch = Option("batch", 32), count = Option("texts", 512), latencyTexts = Option("latency-texts", 50);
         string data = options.GetValueOrDefault("data", Path.Combine(repoRoot, "..", "shared", "data", "goemotions", "original", "test.tsv"));
         string[] texts = File.ReadLines(data).Take(count).Select(l => l.Split('\t')[0]).ToArray();
-        string[][] batches = texts.Chunk(batch).ToArray();
+        // --sort 1: every backend gets the same batches of texts of similar token length (less padding for all).
+        bool sort = Option("sort", 0) == 1;
+        string[][] batches = (sort ? SortedByTokens(onnxFolder, texts) : texts).Chunk(batch).ToArray();
         string[] single = texts.Take(latencyTexts).ToArray();
 
         string int8Folder = Path.Combine(Path.GetTempPath(), $"sentio-onnx-bench-{Guid.NewGuid():N}");
@@ -40,7 +42,7 @@ public static class OnnxBench
         long int8Bytes = new FileInfo(Path.Combine(int8Folder, OnnxClassifierFolder.ModelFile)).Length;
 
         Console.WriteLine($"CPU: {CpuModel()}, {Environment.ProcessorCount} logical cores visible; vector extensions: {VectorExtensions()}");
-        Console.WriteLine($"{texts.Length} GoEmotions test texts, batch {batch} (file order, dynamic padding), {threads} threads; batch-1 latency over {single.Length} texts");
+        Console.WriteLine($"{texts.Length} GoEmotions test texts, batch {batch} ({(sort ? "sorted by token length" : "file order")}, dynamic padding), {threads} threads; batch-1 latency over {single.Length} texts");
         Console.WriteLine($"int8 quantization: {quantizeClock.Elapsed.TotalSeconds:F1} s; model.onnx {fp32Bytes / 1e6:F1} MB → {int8Bytes / 1e6:F1} MB ({(double)int8Bytes / fp32Bytes:P1})");
 
         var rows = new List<Row>();
@@ -86,6 +88,12 @@ public static class OnnxBench
         PrintPhysicalLimit(tokens / texts.Length, threads);
         Directory.Delete(int8Folder, recursive: true);
         return 0;
+    }
+
+    private static string[] SortedByTokens(string onnxFolder, string[] texts)
+    {
+        using var scorer = OnnxScorer.Load(onnxFolder);
+        return texts.OrderBy(t => scorer.Tokenizer.Encode(t, scorer.Folder.Options.MaxLength).Length).ToArray();
     }
 
     private static Row Measure(string name, string[][] batches, string[] single, Func<IReadOnlyList<string>, double[,]> predict)

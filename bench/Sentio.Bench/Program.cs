@@ -18,7 +18,7 @@ using Sentio.Training;
 //       [--clients 1,4,16] [--texts-per-request 1] [--threads 1]
 // serve: offline batch texts/s beside served texts/s at 1, 4 and 16 loopback clients, p50/p99, errors (ServeBench.cs).
 //   dotnet run -c Release --project bench/Sentio.Bench -- onnx --model ONNX_DIR --torch-model SENTIO_DIR [--threads 2] [--batch 32]
-//       [--texts 512] [--latency-texts 50]
+//       [--texts 512] [--latency-texts 50] [--sort 1]
 // onnx: TorchSharp fp32, ONNX Runtime fp32 and int8, PyTorch fp32 (tools/onnx_bench_reference.py): sentences/s and
 // batch-1 latency on GoEmotions test texts (OnnxBench.cs).
 //   dotnet run -c Release --project bench/Sentio.Bench -- reading [--file /tmp/go_emotions_dataset.csv] [--repeats 5]

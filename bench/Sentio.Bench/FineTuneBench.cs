@@ -30,7 +30,7 @@ public static class FineTuneBench
         Console.WriteLine($"{folder}: GoEmotions train texts 1-{train.Count}, max_length {maxLength}, batch {batch}; {warmup} warmup + {steps} timed steps, " +
             "BCE, AdamW 5e-5, clipping 1.0; tokens/s counts real (non-padding) tokens, [CLS] and [SEP] included");
 
-        var tokenizer = HfModelFolder.LoadTokenizer(folder);
+        var tokenizer = TransformerTokenizers.FromFolder(folder);
         string idsFile = Path.Combine(Path.GetTempPath(), $"sentio-finetune-bench-{Environment.ProcessId}.json");
         File.WriteAllText(idsFile, JsonSerializer.Serialize(new
         {

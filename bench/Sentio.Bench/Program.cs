@@ -21,6 +21,10 @@ using Sentio.Training;
 //   dotnet run -c Release --project bench/Sentio.Bench -- serve --model-path RUN [--texts 1000] [--seconds 10] [--rounds 3]
 //       [--clients 1,4,16] [--texts-per-request 1] [--threads 1]
 // serve: offline batch texts/s beside served texts/s at 1, 4 and 16 loopback clients, p50/p99, errors (ServeBench.cs).
+//   dotnet run -c Release --project bench/Sentio.Bench -- onnx --model ONNX_DIR --torch-model SENTIO_DIR [--threads 2] [--batch 32]
+//       [--texts 512] [--latency-texts 50] [--sort 1]
+// onnx: TorchSharp fp32, ONNX Runtime fp32 and int8, PyTorch fp32 (tools/onnx_bench_reference.py): sentences/s and
+// batch-1 latency on GoEmotions test texts (OnnxBench.cs).
 //   dotnet run -c Release --project bench/Sentio.Bench -- reading [--file /tmp/go_emotions_dataset.csv] [--repeats 5]
 // reading: the old hand-written CSV parser vs Sep on the Kaggle GoEmotions layout (ReadingBench.cs).
 var options = ParseOptions(args.Skip(1).ToArray());
@@ -28,11 +32,12 @@ string benchmark = args.FirstOrDefault() ?? "linear";
 string repoRoot = FindRepoRoot();
 if (benchmark == "transformer") return Sentio.Bench.TransformerBench.Run(options, repoRoot);
 if (benchmark == "finetune") return Sentio.Bench.FineTuneBench.Run(options, repoRoot);
+if (benchmark == "onnx") return Sentio.Bench.OnnxBench.Run(options, repoRoot);
 if (benchmark == "serve") return Sentio.Bench.ServeBench.Run(options, repoRoot);
 if (benchmark == "reading") return Sentio.Bench.ReadingBench.Run(options);
 if (benchmark != "linear")
 {
-    Console.Error.WriteLine($"unknown benchmark '{benchmark}'; available: linear, transformer, finetune, serve, reading");
+    Console.Error.WriteLine($"unknown benchmark '{benchmark}'; available: linear, transformer, finetune, onnx, serve, reading");
     return 2;
 }
 string dataDir = Path.GetFullPath(options.GetValueOrDefault("data-dir") ?? Path.Combine(repoRoot, "..", "shared", "data"));

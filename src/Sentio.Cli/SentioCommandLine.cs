@@ -44,7 +44,7 @@ public static class SentioCommandLine
         {
             Description = "Folder holding the built-in datasets (layout: goemotions/original/train.tsv, ...); default: $SENTIO_DATA_DIR, else downloaded into $SENTIO_HOME",
         };
-        var modelPath = new Option<string>("--model-path") { Description = "A run directory written by 'sentio train' (or a model folder: Sentio's or a Hugging Face one)", Required = true };
+        var modelPath = new Option<string>("--model-path") { Description = "A run directory written by 'sentio train' (or a model folder: Sentio's, a Hugging Face one, or one exported with 'sentio export --format onnx')", Required = true };
         var runPath = new Option<string>("--model-path") { Description = "A run directory written by 'sentio train'", Required = true };
 
         // A plain command named "sentio" rather than RootCommand, whose name is the assembly's (Sentio.Cli).
@@ -150,14 +150,15 @@ public static class SentioCommandLine
         split.AcceptOnlyFromAmong("train", "validation", "test");
         var data = new Option<string?>("--data") { Description = "Evaluate on this labelled file instead (TSV in GoEmotions format, or CSV)" };
         var outputDir = new Option<string?>("--output-dir") { Description = "Where metrics.json, report.txt, report.html, report.md and the plots go (default: <model-path>/eval)" };
+        var backend = BackendOption();
         var command = new Command("eval", "Evaluate a trained model with its tuned thresholds: writes eval/metrics.json (all metrics), eval/report.txt (per-label report), and eval/report.html and report.md with plots. A single-label model is measured on its most probable label: accuracy, macro/micro/weighted F1, per-class report and confusion matrix.")
         {
-            modelPath, split, data, outputDir, dataDir,
+            modelPath, split, data, outputDir, dataDir, backend,
         };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(modelPath)!;
-            using var predictor = Predictor.Load(path);
+            using var predictor = Predictor.Load(path, parse.GetValue(backend));
             var result = EvaluationRun.Execute(path, predictor.Model, predictor.Thresholds, parse.GetValue(split)!, parse.GetValue(data),
                 parse.GetValue(outputDir), parse.GetValue(dataDir));
             if (result.SingleLabelReport != null) RunReport.WriteSingleLabel(path, result.Predictions, result.Source, result.Folder);
@@ -179,9 +180,10 @@ public static class SentioCommandLine
         var idColumn = new Option<string?>("--id-column") { Description = "With a CSV --input: the id column (default: 'id' when present)" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
         var submission = new Option<string?>("--submission") { Description = "With --input: write a shared-task submission here (id, then one 0/1 column per label)" };
+        var backend = BackendOption();
         var command = new Command("predict", "Label texts with a trained model and its tuned thresholds (a single-label model prints its one most probable label per text).")
         {
-            modelPath, text, input, outputFile, textColumn, idColumn, json, submission,
+            modelPath, text, input, outputFile, textColumn, idColumn, json, submission, backend,
         };
         command.Validators.Add(result =>
         {
@@ -192,7 +194,7 @@ public static class SentioCommandLine
         });
         command.SetAction(parse =>
         {
-            using var predictor = Predictor.Load(parse.GetValue(modelPath)!);
+            using var predictor = Predictor.Load(parse.GetValue(modelPath)!, parse.GetValue(backend));
             IReadOnlyList<Prediction> predictions;
             if (parse.GetValue(input) is { } file)
             {
@@ -255,6 +257,15 @@ public static class SentioCommandLine
         });
         return command;
     }
+
+    /// <summary><c>--backend</c> of predict, eval and serve.</summary>
+    internal static Option<ModelBackend> BackendOption() => new("--backend")
+    {
+        Description = "Which runtime scores the model: auto (ONNX Runtime for a folder with 1/model.onnx, else TorchSharp), torch, or onnx [default: auto]",
+        HelpName = "auto|torch|onnx",
+        DefaultValueFactory = _ => ModelBackend.Auto,
+        CustomParser = r => ParseEnum<ModelBackend>(r),
+    };
 
     /// <summary>An enum option spelled as in configs (snake_case); anything else is a usage error, not an exception.</summary>
     private static T ParseEnum<T>(System.CommandLine.Parsing.ArgumentResult result) where T : struct, Enum

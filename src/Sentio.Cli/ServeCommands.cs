@@ -20,9 +20,10 @@ public static class ServeCommands
         var retryAfter = new Option<int?>("--retry-after-seconds") { Description = $"Retry-After of a 503 [default: {defaults.RetryAfterSeconds}]" };
         var maxBatchTexts = new Option<int?>("--max-batch-texts") { Description = $"Texts gathered into one model call [default: {defaults.MaxBatchTexts}]" };
         var maxBatchDelay = new Option<double?>("--max-batch-delay-ms") { Description = $"Longest wait for more requests to batch [default: {defaults.MaxBatchDelayMilliseconds}]" };
+        var backend = SentioCommandLine.BackendOption();
         var command = new Command("serve", "Serve a model over HTTP: POST /v1/predict, /v1/predict/csv, GET /v1/labels, /healthz, /readyz, /metrics, /openapi/v1.json and a web page at /.")
         {
-            modelPath, urls, apiKeyFile, maxBody, maxCsvBody, maxTexts, maxCsvRows, maxCharacters, maxConcurrent, retryAfter, maxBatchTexts, maxBatchDelay,
+            modelPath, urls, apiKeyFile, maxBody, maxCsvBody, maxTexts, maxCsvRows, maxCharacters, maxConcurrent, retryAfter, maxBatchTexts, maxBatchDelay, backend,
         };
         command.SetAction(parse =>
         {
@@ -38,6 +39,7 @@ public static class ServeCommands
                 MaxBatchTexts = parse.GetValue(maxBatchTexts) ?? defaults.MaxBatchTexts,
                 MaxBatchDelayMilliseconds = parse.GetValue(maxBatchDelay) ?? defaults.MaxBatchDelayMilliseconds,
                 ApiKey = parse.GetValue(apiKeyFile) is { } file ? ApiKeyFile.Read(file) : null,
+                Backend = parse.GetValue(backend),
             };
             var addresses = parse.GetValue(urls)!.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var app = SentioServer.Build(parse.GetValue(modelPath)!, addresses, options);

@@ -59,7 +59,7 @@ public sealed class PredictionBatcher : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         try
         {
-            predictor = Predictor.Load(modelPath);
+            predictor = Predictor.Load(modelPath, options.Backend);
         }
         catch (Exception e)
         {

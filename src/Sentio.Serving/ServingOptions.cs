@@ -36,6 +36,9 @@ public sealed record ServingOptions
     /// Default none.</summary>
     public string? ApiKey { get; init; }
 
+    /// <summary>Which runtime scores the model (<see cref="Inference.Predictor.Load"/>). Default: by the folder's content.</summary>
+    public Inference.ModelBackend Backend { get; init; } = Inference.ModelBackend.Auto;
+
     /// <summary>Checks every bound; the message names each bad key (snake_case, as the CLI's options spell them).</summary>
     /// <exception cref="SentioException">A bound is out of range.</exception>
     public void Validate()

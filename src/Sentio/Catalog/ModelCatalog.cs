@@ -1,6 +1,7 @@
 using Sentio.Checkpoints;
 using Sentio.Data;
 using Sentio.Models;
+using Sentio.Onnx;
 
 namespace Sentio.Catalog;
 
@@ -44,6 +45,8 @@ public static class ModelCatalog
             "'sentio cv' or 'sentio ensemble'"));
         Register(new(LabelGraphRefiner.ArchitectureName, typeof(LabelGraphRefinerOptions), null, LabelGraphRefiner.Load,
             "'sentio refine' or 'sentio cv --refiner'"));
+        Register(new(OnnxClassifier.ArchitectureName, typeof(OnnxClassifierOptions), null, (folder, _) => OnnxClassifier.Load(folder),
+            "'sentio export --format onnx'"));
     }
 
     public static IReadOnlyCollection<string> Names

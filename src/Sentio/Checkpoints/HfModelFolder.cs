@@ -5,7 +5,7 @@ namespace Sentio.Checkpoints;
 
 /// <summary>A Hugging Face model folder: <c>config.json</c>, weights in <c>model.safetensors</c> (or a sharded
 /// <c>model.safetensors.index.json</c> with its shards, or <c>pytorch_model.bin</c>) and the tokenizer's files: reading its
-/// weights and tokenizer. Building a classifier from such a folder is <c>Models.HuggingFaceClassifier</c>'s job.</summary>
+/// weights (its tokenizer is <c>Text.TransformerTokenizers.FromFolder</c>). Building a classifier from such a folder is <c>Models.HuggingFaceClassifier</c>'s job.</summary>
 public static class HfModelFolder
 {
     public const string ConfigFile = "config.json";
@@ -25,17 +25,5 @@ public static class HfModelFolder
         string pickle = Path.Combine(folder, PickleWeightsFile);
         if (File.Exists(pickle)) return (PickleWeights.Read(pickle), pickle);
         throw new SentioException($"{folder}: no {WeightsFile}, {SafeTensors.IndexFile} or {PickleWeightsFile}; is it a Hugging Face model folder?");
-    }
-
-    /// <summary>The folder's tokenizer: WordPiece from <c>vocab.txt</c>, else byte-level BPE from <c>vocab.json</c> +
-    /// <c>merges.txt</c>, else SentencePiece from <c>spm.model</c> (DeBERTa-v2 / v3); settings from <c>tokenizer_config.json</c>
-    /// when present.</summary>
-    /// <exception cref="SentioException">No vocabulary is there.</exception>
-    public static ITransformerTokenizer LoadTokenizer(string folder)
-    {
-        if (File.Exists(Path.Combine(folder, WordPieceTokenizer.VocabFile))) return WordPieceTokenizer.FromFolder(folder);
-        if (File.Exists(Path.Combine(folder, ByteLevelBpeTokenizer.VocabFile))) return ByteLevelBpeTokenizer.FromFolder(folder);
-        if (File.Exists(Path.Combine(folder, DebertaV2Tokenizer.ModelFile))) return DebertaV2Tokenizer.FromFolder(folder);
-        throw new SentioException($"{folder}: no tokenizer: neither {WordPieceTokenizer.VocabFile} (WordPiece), {ByteLevelBpeTokenizer.VocabFile} + {ByteLevelBpeTokenizer.MergesFile} (byte-level BPE) nor {DebertaV2Tokenizer.ModelFile} (SentencePiece)");
     }
 }

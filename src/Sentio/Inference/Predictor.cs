@@ -1,9 +1,19 @@
 using Sentio.Evaluation;
 using Sentio.Catalog;
 using Sentio.Models;
+using Sentio.Onnx;
 using Sentio.Runs;
 
 namespace Sentio.Inference;
+
+/// <summary>Which runtime scores a model: chosen by the folder's content, or insisted on.</summary>
+public enum ModelBackend
+{
+    /// <summary>ONNX Runtime for an exported ONNX folder (<c>1/model.onnx</c>), TorchSharp (or the model's own code) otherwise.</summary>
+    Auto,
+    Torch,
+    Onnx,
+}
 
 /// <summary>One text's prediction: the labels at or above their thresholds (a single-label model: the one most probable
 /// label), and every label's probability.</summary>
@@ -30,22 +40,40 @@ public sealed class Predictor : IDisposable
     /// <summary>The model's problem type: a single-label model predicts its most probable label and uses no thresholds.</summary>
     public Data.ProblemType ProblemType => Model.ProblemType;
 
-    /// <summary>Loads a run directory (its model/ and thresholds.json) or a bare model folder — a Sentio one or an imported
-    /// Hugging Face sequence classifier (config.json with id2label) — which then predicts with threshold 0.5. A single-label
-    /// model has no thresholds.json and predicts its most probable label.</summary>
-    /// <exception cref="SentioException">The path holds no Sentio model, or its files are invalid.</exception>
-    public static Predictor Load(string path)
+    /// <summary>Loads a run directory (its model/ and thresholds.json) or a bare model folder — a Sentio one, an exported
+    /// ONNX classifier, or an imported Hugging Face sequence classifier (config.json with id2label) — with the folder's own
+    /// thresholds.json when it has one, else threshold 0.5. A single-label model has no thresholds and predicts its most
+    /// probable label.</summary>
+    /// <param name="backend"><see cref="ModelBackend.Onnx"/> requires an ONNX folder; <see cref="ModelBackend.Torch"/>
+    /// refuses one (an ONNX folder has no weights TorchSharp can load).</param>
+    /// <exception cref="SentioException">The path holds no Sentio model, the backend does not fit the folder, or its files
+    /// are invalid.</exception>
+    public static Predictor Load(string path, ModelBackend backend = ModelBackend.Auto)
     {
         if (!Directory.Exists(path)) throw new SentioException($"{path}: no such directory");
-        if (!RunDirectory.IsRunDirectory(path))
+        bool run = RunDirectory.IsRunDirectory(path);
+        string modelFolder = run ? new RunDirectory(path).Model : path;
+        CheckBackend(modelFolder, backend);
+        var model = ModelCatalog.Load(modelFolder);
+        try
         {
-            var bare = ModelCatalog.Load(path);
-            return new Predictor(bare, ThresholdSet.Fixed(bare.LabelNames), path);
+            string thresholds = run ? new RunDirectory(path).Thresholds : Path.Combine(path, OnnxClassifierFolder.ThresholdsFile);
+            return new Predictor(model, File.Exists(thresholds) ? ThresholdSet.Load(thresholds, model.LabelNames) : ThresholdSet.Fixed(model.LabelNames), path);
         }
-        var run = new RunDirectory(path);
-        var model = ModelCatalog.Load(run.Model);
-        var thresholds = File.Exists(run.Thresholds) ? ThresholdSet.Load(run.Thresholds, model.LabelNames) : ThresholdSet.Fixed(model.LabelNames);
-        return new Predictor(model, thresholds, path);
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private static void CheckBackend(string modelFolder, ModelBackend backend)
+    {
+        bool onnx = OnnxClassifierFolder.HasModel(modelFolder);
+        if (backend == ModelBackend.Onnx && !onnx)
+            throw new SentioException($"--backend onnx: {Path.Combine(modelFolder, OnnxClassifierFolder.ModelFile)} not found; export the model with 'sentio export --format onnx' or use --backend torch");
+        if (backend == ModelBackend.Torch && onnx)
+            throw new SentioException($"--backend torch: {modelFolder} is an exported ONNX folder (no TorchSharp weights); use --backend onnx or the Sentio model folder it was exported from");
     }
 
     /// <summary>[texts] → [texts, labels] probabilities.</summary>

@@ -39,7 +39,7 @@ public sealed partial class TransformerClassifier
         var classifier = new TransformerClassifier(options, config.Labels, seed: 0, problemType);
         var (model, _) = HuggingFaceClassifier.LoadClassifier(folder);
         classifier.model = model;
-        try { classifier.tokenizer = HfModelFolder.LoadTokenizer(folder); }
+        try { classifier.tokenizer = TransformerTokenizers.FromFolder(folder); }
         catch
         {
             classifier.Dispose();
@@ -59,7 +59,7 @@ public sealed partial class TransformerClassifier
         var (loaded, report) = HuggingFaceClassifier.LoadClassifier(folder, LabelNames);
         if (report.Missing.Count > 0) monitor.Log($"new classification head (not in {folder}): {string.Join(", ", report.Missing)}");
         if (report.Ignored.Count > 0) monitor.Log($"unused checkpoint tensors: {string.Join(", ", report.Ignored)}");
-        var folderTokenizer = HfModelFolder.LoadTokenizer(folder);
+        var folderTokenizer = TransformerTokenizers.FromFolder(folder);
         if (Options.Lowercase is not { } lowercase) return (loaded, folderTokenizer);
         if (folderTokenizer is not WordPieceTokenizer wordPiece)
         {

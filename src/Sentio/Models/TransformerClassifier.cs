@@ -136,7 +136,7 @@ public sealed partial class TransformerClassifier : ITrainableClassifier
             classifier.Dispose();
             throw new SentioException($"{Path.Combine(folder, HfModelFolder.ConfigFile)}: id2label differs from the labels in {ModelManifest.FileName}");
         }
-        classifier.tokenizer = HfModelFolder.LoadTokenizer(folder);
+        classifier.tokenizer = TransformerTokenizers.FromFolder(folder);
         model.Module.to(classifier.TorchDevice);
         classifier.BindClassifierWeights();
         if (options.Mode == TransformerMode.FeatureExtract)

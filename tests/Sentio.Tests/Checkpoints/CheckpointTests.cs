@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json.Nodes;
 using Sentio.Checkpoints;
+using Sentio.Text;
 using Sentio.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -63,7 +64,7 @@ public class CheckpointTests
         using var original = model;
         model.Module.eval();
         string folder = TestPaths.NewTempDirectory();
-        var tokenizer = HfModelFolder.LoadTokenizer(name == "roberta"
+        var tokenizer = TransformerTokenizers.FromFolder(name == "roberta"
             ? Fixture("bpe") : Path.Combine(TestPaths.SharedModels, "all-MiniLM-L6-v2"));
         HuggingFaceClassifier.Save(model, folder, tokenizer);
         var (reloaded, report) = HuggingFaceClassifier.LoadClassifier(folder);
@@ -73,7 +74,7 @@ public class CheckpointTests
         var (ids, mask, types, _) = ModelExactnessTests.Batch(name);
         using var _ = no_grad();
         Assert.Equal(model.Logits(ids, mask, types).data<float>().ToArray(), reloaded.Logits(ids, mask, types).data<float>().ToArray());
-        Assert.Equal(tokenizer.Encode("the lowest café").InputIds, HfModelFolder.LoadTokenizer(folder).Encode("the lowest café").InputIds);
+        Assert.Equal(tokenizer.Encode("the lowest café").InputIds, TransformerTokenizers.FromFolder(folder).Encode("the lowest café").InputIds);
 
         // What AutoModelForSequenceClassification reads from config.json.
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "config.json")))!.AsObject();

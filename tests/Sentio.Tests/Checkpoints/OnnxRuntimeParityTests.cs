@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<long>;
 using Sentio.Checkpoints;
+using Sentio.Text;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 using Sentio.Models;
@@ -39,7 +40,7 @@ public class OnnxRuntimeParityTests(ITestOutputHelper output)
     {
         string folder = PretrainedModels.Folder(name);
         string onnx = PretrainedModels.OnnxFile(name);
-        var tokenizer = HfModelFolder.LoadTokenizer(folder);
+        var tokenizer = TransformerTokenizers.FromFolder(folder);
         var (model, _) = HuggingFaceClassifier.LoadClassifier(folder, ["unused"]);
         using var _model = model;
         model.Module.eval();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
+using Sentio.Text;
 using Sentio.Checkpoints;
 using Sentio.Models;
 using Sentio.Tests.Checkpoints;
@@ -116,7 +117,7 @@ public class TransformerOnnxTests(ITestOutputHelper output)
             using (TorchSharp.torch.no_grad())
                 foreach (var (name, parameter) in network.Module.named_parameters())
                     if (name.StartsWith("classifier.", StringComparison.Ordinal)) parameter.add_(TorchSharp.torch.randn_like(parameter) * 0.3);
-            HuggingFaceClassifier.Save(network, hf, HfModelFolder.LoadTokenizer(encoder));
+            HuggingFaceClassifier.Save(network, hf, TransformerTokenizers.FromFolder(encoder));
         }
         var options = new TransformerClassifierOptions { Pretrained = hf, Pooling = TransformerPooling.Mean, MaxLength = 128 };
         ModelManifest.Write(folder, TransformerClassifier.ArchitectureName, TinyTransformers.Labels, options, 3);
@@ -163,7 +164,7 @@ public class TransformerOnnxTests(ITestOutputHelper output)
         var options = manifest.GetProperty("options");
         int maxLength = options.GetProperty("max_length").GetInt32();
         var inputs = options.GetProperty("inputs").EnumerateArray().Select(i => i.GetString()!).ToArray();
-        var tokenizer = HfModelFolder.LoadTokenizer(folder);
+        var tokenizer = TransformerTokenizers.FromFolder(folder);
         using var session = new InferenceSession(Path.Combine(folder, "1", "model.onnx"), new SessionOptions { IntraOpNumThreads = 1 });
         Assert.Equal(inputs, session.InputMetadata.Keys);
         var probabilities = new double[texts.Count, labels];

@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace Sentio.Text;
 
 /// <summary>One encoded text: ids with the model's special tokens, all of length <c>seq</c>.</summary>
@@ -44,11 +42,6 @@ public sealed record EncodedBatch(int BatchSize, int SequenceLength, long[] Inpu
         }
         return new EncodedBatch(items.Count, length, ids, mask, types);
     }
-
-    /// <summary>The three int64 tensors a transformer takes, each [batch, seq].</summary>
-    public (Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds) ToTensors() =>
-        (tensor(InputIds, [BatchSize, SequenceLength]), tensor(AttentionMask, [BatchSize, SequenceLength]),
-         tensor(TokenTypeIds, [BatchSize, SequenceLength]));
 }
 
 /// <summary>A tokenizer that turns texts into a transformer's inputs.</summary>

@@ -15,8 +15,11 @@ using Sentio.Training;
 // transformer: BERT (MiniLM shape) train-step tokens/s and inference sentences/s vs PyTorch
 // (tools/transformer_bench_reference.py), and resident memory over many training steps (TransformerBench.cs).
 //   dotnet run -c Release --project bench/Sentio.Bench -- serve --model-path RUN [--texts 1000] [--seconds 10] [--rounds 3]
-//       [--clients 1,4,16] [--texts-per-request 1] [--threads 1]
+//       [--clients 1,4,16] [--texts-per-request 1] [--threads 1] [--warmup-seconds 10] [--max-batch-delay-ms 2]
 // serve: offline batch texts/s beside served texts/s at 1, 4 and 16 loopback clients, p50/p99, errors (ServeBench.cs).
+//   dotnet run -c Release --project bench/Sentio.Bench -- precision [--texts 256] [--batch 16] [--epochs 2] [--rounds 2]
+//       [--layers 2] [--hidden 256] [--threads 1]
+// precision: training.precision fp32 vs bf16 on the CPU, steps/s and final loss side by side (PrecisionBench.cs).
 //   dotnet run -c Release --project bench/Sentio.Bench -- reading [--file /tmp/go_emotions_dataset.csv] [--repeats 5]
 // reading: the old hand-written CSV parser vs Sep on the Kaggle GoEmotions layout (ReadingBench.cs).
 var options = ParseOptions(args.Skip(1).ToArray());
@@ -25,9 +28,10 @@ string repoRoot = FindRepoRoot();
 if (benchmark == "transformer") return Sentio.Bench.TransformerBench.Run(options, repoRoot);
 if (benchmark == "serve") return Sentio.Bench.ServeBench.Run(options, repoRoot);
 if (benchmark == "reading") return Sentio.Bench.ReadingBench.Run(options);
+if (benchmark == "precision") return Sentio.Bench.PrecisionBench.Run(options, repoRoot);
 if (benchmark != "linear")
 {
-    Console.Error.WriteLine($"unknown benchmark '{benchmark}'; available: linear, transformer, serve, reading");
+    Console.Error.WriteLine($"unknown benchmark '{benchmark}'; available: linear, transformer, serve, precision, reading");
     return 2;
 }
 string dataDir = Path.GetFullPath(options.GetValueOrDefault("data-dir") ?? Path.Combine(repoRoot, "..", "shared", "data"));

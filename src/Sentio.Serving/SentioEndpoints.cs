@@ -2,6 +2,7 @@ using Sentio.Inference;
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -141,21 +142,49 @@ public static class SentioEndpoints
         if (request.Threshold is { } t && !(t >= 0 && t <= 1)) return Error(StatusCodes.Status400BadRequest, $"threshold: expected a number from 0 to 1, got {t}");
 
         if (await PredictAsync(batcher, texts, http) is not { } probabilities) return ModelFailed();
-        var decisions = Decide(predictor, probabilities, request.Threshold);
-        var labels = predictor.LabelNames;
-        var predictions = new TextPrediction[texts.Count];
-        for (int i = 0; i < texts.Count; i++)
+        return new PredictionsResult(EncodedLabels.GetValue(predictor, p => p.LabelNames.Select(l => JsonEncodedText.Encode(l, ApiJson.Options.Encoder)).ToArray()),
+            probabilities, Decide(predictor, probabilities, request.Threshold));
+    }
+
+    /// <summary>Each model's label names, JSON-encoded once rather than per text of every answer.</summary>
+    private static readonly ConditionalWeakTable<Inference.Predictor, JsonEncodedText[]> EncodedLabels = new();
+
+    /// <summary>A <see cref="PredictResponse"/>'s JSON written straight from the probability matrix: per text its chosen labels
+    /// and every label's probability. Building the records first (a list and a dictionary per text) cost as much as
+    /// labelling a text with the linear model.</summary>
+    private sealed class PredictionsResult(JsonEncodedText[] labels, double[,] probabilities, bool[,] decisions) : IResult, IStatusCodeHttpResult
+    {
+        private static readonly JsonEncodedText Predictions = JsonEncodedText.Encode("predictions");
+        private static readonly JsonEncodedText Labels = JsonEncodedText.Encode("labels");
+        private static readonly JsonEncodedText Probabilities = JsonEncodedText.Encode("probabilities");
+
+        public int? StatusCode => StatusCodes.Status200OK;
+
+        public async Task ExecuteAsync(HttpContext http)
         {
-            var row = new double[labels.Count];
-            var chosen = new List<string>();
-            for (int j = 0; j < labels.Count; j++)
+            http.Response.StatusCode = StatusCodes.Status200OK;
+            http.Response.ContentType = "application/json; charset=utf-8";
+            using (var json = new Utf8JsonWriter(http.Response.BodyWriter, new JsonWriterOptions { Encoder = ApiJson.Options.Encoder }))
             {
-                row[j] = probabilities[i, j];
-                if (decisions[i, j]) chosen.Add(labels[j]);
+                json.WriteStartObject();
+                json.WriteStartArray(Predictions);
+                for (int i = 0; i < probabilities.GetLength(0); i++)
+                {
+                    json.WriteStartObject();
+                    json.WriteStartArray(Labels);
+                    for (int j = 0; j < labels.Length; j++)
+                        if (decisions[i, j]) json.WriteStringValue(labels[j]);
+                    json.WriteEndArray();
+                    json.WriteStartObject(Probabilities);
+                    for (int j = 0; j < labels.Length; j++) json.WriteNumber(labels[j], probabilities[i, j]);
+                    json.WriteEndObject();
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
             }
-            predictions[i] = new TextPrediction(chosen, LabelMap(labels, row));
+            await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
         }
-        return Results.Json(new PredictResponse(predictions), ApiJson.Options);
     }
 
     private static async Task<IResult> PredictCsv(HttpContext http, PredictionBatcher batcher, ServingOptions options,

@@ -122,7 +122,7 @@ public class MixedPrecisionTests
         // bf16) would differ by far more. The losses are not identical: autocast really ran.
         Assert.Equal(3, mixed.Length);
         for (int e = 0; e < 3; e++)
-            Assert.True(Math.Abs(mixed[e] - reference[e]) < 0.0, $"epoch {e + 1}: bf16 {mixed[e]:F5}, fp32 {reference[e]:F5}");
+            Assert.True(Math.Abs(mixed[e] - reference[e]) < 0.01, $"epoch {e + 1}: bf16 {mixed[e]:F5}, fp32 {reference[e]:F5}");
         Assert.NotEqual(reference, mixed);
 
         Assert.All(model.Transformer!.Module.state_dict().Values, t => Assert.True(!t.is_floating_point() || t.dtype == ScalarType.Float32));

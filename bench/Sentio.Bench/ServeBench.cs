@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 using Sentio.Data;
 using Sentio.Inference;
@@ -45,8 +46,8 @@ public static class ServeBench
         {
             var batcher = (PredictionBatcher)app.Services.GetService(typeof(PredictionBatcher))!;
             batcher.Loaded.GetAwaiter().GetResult();
-            using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(SentioServer.ListeningAddresses(app).Single()) };
-            // The request bodies are serialised before the clock starts, so the client's work per request is the HTTP exchange.
+            var client = new Uri(SentioServer.ListeningAddresses(app).Single());
+            // The requests are built before the clock starts, so the client's work per request is the HTTP exchange.
             var bodies = texts.Chunk(textsPerRequest).Select(chunk => new Body(JsonSerializer.SerializeToUtf8Bytes(new { texts = chunk }), chunk.Length)).ToArray();
             // Warm-up of both paths: JIT, connections, the model's caches. By time, not by count: tiered compilation moves the
             // hot methods to optimised code in a background thread, which on a busy machine took several seconds (before, a
@@ -56,7 +57,7 @@ public static class ServeBench
             {
                 Offline(offlinePredictor, texts, serving.MaxBatchTexts);
                 Load(client, bodies, clients: 16, Math.Max(1, warmupSeconds - (int)warmup.Elapsed.TotalSeconds));
-                Load(client, [.. Enumerable.Repeat(HealthCheck, 500)], clients: 16, seconds);
+                Load(client, [.. Enumerable.Repeat(HealthCheck, 2000)], clients: 16, seconds);
             }
             // The HTTP floor: GET /healthz (no body, no JSON, no model) from 16 client loops, so its CPU per request is what
             // one HTTP exchange costs this process, client and server together. When the cores are the bottleneck, served /
@@ -125,34 +126,37 @@ public static class ServeBench
 
     private static double CpuSeconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 
-    /// <summary><paramref name="clients"/> loops share the bodies, each posting its next request when the last one answers.</summary>
-    private static LevelResult Load(HttpClient client, Body[] bodies, int clients, int seconds)
+    /// <summary><paramref name="clients"/> loops share the bodies, each on its own keep-alive connection posting its next
+    /// request when the last one has been answered in full.</summary>
+    private static LevelResult Load(Uri server, Body[] bodies, int clients, int seconds)
     {
         int next = -1, errors = 0, done = 0;
         var latencies = new List<double>[clients];
+        var requests = bodies.Select(b => RawHttpConnection.Request(server, b.Json)).ToArray();
         var deadline = Stopwatch.StartNew();
         async Task ClientLoop(int index)
         {
             latencies[index] = [];
+            RawHttpConnection? connection = null;
             int start;
             while ((start = Interlocked.Increment(ref next)) < bodies.Length && deadline.Elapsed.TotalSeconds < seconds)
             {
-                var json = bodies[start].Json;
                 var clock = Stopwatch.StartNew();
                 try
                 {
-                    using var response = json == null ? await client.GetAsync("/healthz")
-                        : await client.PostAsync("/v1/predict", new ByteArrayContent(json) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } });
-                    await response.Content.ReadAsByteArrayAsync();
-                    if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref errors);
+                    connection ??= await RawHttpConnection.OpenAsync(server);
+                    if (await connection.SendAsync(requests[start]) != (int)HttpStatusCode.OK) Interlocked.Increment(ref errors);
                     else Interlocked.Add(ref done, bodies[start].Texts);
                 }
-                catch (HttpRequestException)
+                catch (Exception e) when (e is IOException or SocketException or FormatException)
                 {
                     Interlocked.Increment(ref errors);
+                    connection?.Dispose();
+                    connection = null;
                 }
                 latencies[index].Add(clock.Elapsed.TotalMilliseconds);
             }
+            connection?.Dispose();
         }
         Task.WaitAll(Enumerable.Range(0, clients).Select(i => Task.Run(() => ClientLoop(i))).ToArray());
         return new LevelResult(done, deadline.Elapsed.TotalSeconds, latencies.SelectMany(l => l).ToArray(), errors);
@@ -160,4 +164,98 @@ public static class ServeBench
 
     private static string CpuModel() =>
         File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+
+    /// <summary>A load generator's HTTP/1.1 client, as wrk is: one keep-alive connection, requests built once as bytes, each
+    /// answer read whole (Content-Length or chunked) and only its status kept. HttpClient costs this process several times
+    /// more CPU per request, and here the client runs on the same two cores as the server it measures.</summary>
+    private sealed class RawHttpConnection : IDisposable
+    {
+        private readonly NetworkStream stream;
+        private byte[] buffer = new byte[16384];
+        private int start, end;
+
+        private RawHttpConnection(Socket socket) => stream = new NetworkStream(socket, ownsSocket: true);
+
+        /// <summary>The bytes of <c>POST /v1/predict</c> with <paramref name="json"/>, or of <c>GET /healthz</c> for null.</summary>
+        public static byte[] Request(Uri server, byte[]? json)
+        {
+            string host = $"Host: {server.Host}:{server.Port}\r\n";
+            if (json == null) return Encoding.ASCII.GetBytes($"GET /healthz HTTP/1.1\r\n{host}\r\n");
+            byte[] head = Encoding.ASCII.GetBytes($"POST /v1/predict HTTP/1.1\r\n{host}Content-Type: application/json\r\nContent-Length: {json.Length}\r\n\r\n");
+            return [.. head, .. json];
+        }
+
+        public static async Task<RawHttpConnection> OpenAsync(Uri server)
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(server.Host, server.Port);
+            return new RawHttpConnection(socket);
+        }
+
+        /// <summary>Sends <paramref name="request"/> and reads the whole answer; returns its status code.</summary>
+        public async Task<int> SendAsync(byte[] request)
+        {
+            await stream.WriteAsync(request);
+            string status = await ReadLineAsync();
+            int code = int.Parse(status.AsSpan(9, 3), CultureInfo.InvariantCulture);
+            long length = 0;
+            bool chunked = false;
+            for (string line; (line = await ReadLineAsync()).Length > 0;)
+            {
+                if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) length = long.Parse(line.AsSpan(15).Trim(), CultureInfo.InvariantCulture);
+                else if (line.StartsWith("Transfer-Encoding:", StringComparison.OrdinalIgnoreCase)) chunked = line.Contains("chunked", StringComparison.OrdinalIgnoreCase);
+            }
+            if (!chunked)
+            {
+                await SkipAsync(length);
+                return code;
+            }
+            for (long size; (size = long.Parse(((await ReadLineAsync()).Split(';')[0]).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture)) > 0;)
+                await SkipAsync(size + 2); // the chunk and its CRLF
+            while ((await ReadLineAsync()).Length > 0) { } // trailers, then the empty line
+            return code;
+        }
+
+        private async ValueTask<string> ReadLineAsync()
+        {
+            while (true)
+            {
+                int newline = Array.IndexOf(buffer, (byte)'\n', start, end - start);
+                if (newline >= 0)
+                {
+                    string line = Encoding.ASCII.GetString(buffer, start, newline - start).TrimEnd('\r');
+                    start = newline + 1;
+                    return line;
+                }
+                await FillAsync();
+            }
+        }
+
+        private async ValueTask SkipAsync(long count)
+        {
+            while (count > 0)
+            {
+                if (start == end) await FillAsync();
+                int taken = (int)Math.Min(count, end - start);
+                start += taken;
+                count -= taken;
+            }
+        }
+
+        private async ValueTask FillAsync()
+        {
+            if (start > 0)
+            {
+                Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                end -= start;
+                start = 0;
+            }
+            if (end == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+            int read = await stream.ReadAsync(buffer.AsMemory(end));
+            if (read == 0) throw new IOException("the server closed the connection");
+            end += read;
+        }
+
+        public void Dispose() => stream.Dispose();
+    }
 }

@@ -162,9 +162,9 @@ public static class SentioEndpoints
 
         public async Task ExecuteAsync(HttpContext http)
         {
-            http.Response.StatusCode = StatusCodes.Status200OK;
-            http.Response.ContentType = "application/json; charset=utf-8";
-            using (var json = new Utf8JsonWriter(http.Response.BodyWriter, new JsonWriterOptions { Encoder = ApiJson.Options.Encoder }))
+            // Written whole before sending, so the answer carries a Content-Length and goes out in one write, not in chunks.
+            var body = new ArrayBufferWriter<byte>(256 + probabilities.Length * 32);
+            using (var json = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = ApiJson.Options.Encoder }))
             {
                 json.WriteStartObject();
                 json.WriteStartArray(Predictions);
@@ -183,7 +183,10 @@ public static class SentioEndpoints
                 json.WriteEndArray();
                 json.WriteEndObject();
             }
-            await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
+            http.Response.StatusCode = StatusCodes.Status200OK;
+            http.Response.ContentType = "application/json; charset=utf-8";
+            http.Response.ContentLength = body.WrittenCount;
+            await http.Response.Body.WriteAsync(body.WrittenMemory, http.RequestAborted);
         }
     }
 

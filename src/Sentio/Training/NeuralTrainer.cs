@@ -93,6 +93,8 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed)
         string fingerprint = Fingerprint(train);
 
         var state = new TrainerState();
+        // The scaler's state travels in the checkpoint; a checkpoint taken before the first step must restore the initial scale.
+        if (precision.Scaler is { } initial) (state.LossScale, state.LossScaleGrowthTracker) = (initial.Scale, initial.GrowthTracker);
         Dictionary<string, Tensor>? bestWeights = null;
         try
         {

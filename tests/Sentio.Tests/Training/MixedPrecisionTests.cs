@@ -135,6 +135,66 @@ public class MixedPrecisionTests
         model.Transformer!.Module.load(Path.Combine(checkpoint, "model.bin"));
     }
 
+    [Theory]
+    [InlineData("bert")]
+    [InlineData("distilbert")]
+    [InlineData("roberta")]
+    [InlineData("deberta-v3")]
+    [InlineData("deberta-v2")]
+    public void Every_encoder_family_runs_under_bf16_autocast_close_to_the_fp32_reference(string name)
+    {
+        // Attention masks fill scores of the scores' dtype, which autocast makes bfloat16: float32's lowest value overflows
+        // it (DistilBERT and DeBERTa threw until they used the dtype's own lowest, as Hugging Face does). Tolerance:
+        // bfloat16 keeps 8 significant bits, so a logit of size x is rounded by up to x · 2^-8 at the end alone, after
+        // roundings in every layer before; 5% of the logits' scale (max(1, largest |logit|): 0.12 for BERT, 5.1 for
+        // DeBERTa-v3) bounds that and still catches a wrong cast (the float32 forward at 1e-4 is ModelExactnessTests' job).
+        using var scope = NewDisposeScope();
+        string folder = ModelExactnessTests.Folder(name);
+        ITransformerClassifier model;
+        if (name.StartsWith("deberta", StringComparison.Ordinal))
+        {
+            var deberta = new DebertaV2ForSequenceClassification(TransformerConfig.Read(Path.Combine(folder, "config.json")));
+            string weights = Path.Combine(folder, "model.safetensors");
+            StateDictLoader.Load(deberta, SafeTensors.Read(weights), weights);
+            model = deberta;
+        }
+        else model = HuggingFaceClassifier.LoadClassifier(folder).Model;
+        using var _ = model;
+        model.Module.eval();
+        var (ids, mask, types, reference) = ModelExactnessTests.Batch(name);
+        using var noGrad = no_grad();
+        Tensor logits;
+        using (Autocast.Begin(DeviceType.CPU, ScalarType.BFloat16)) logits = model.Logits(ids, mask, types);
+        Assert.Equal(ScalarType.BFloat16, logits.dtype);
+        float[] expected = ModelExactnessTests.Values(reference, "logits");
+        float[] actual = logits.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+        double largest = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        double scale = Math.Max(1, expected.Max(Math.Abs));
+        Assert.True(largest < 0.05 * scale && largest > 0, $"{name}: largest bf16 difference {largest:E2}, logit scale {scale:F2}");
+    }
+
+    [Fact]
+    public void Bf16_training_of_a_bilstm_tracks_fp32()
+    {
+        var fp32 = new BiLstmOptions
+        {
+            EmbeddingDim = 8, HiddenSize = 6, MinFrequency = 1, Dropout = 0,
+            Training = new NeuralTrainingOptions { Epochs = 3, BatchSize = 4, EarlyStoppingPatience = 0, Threads = 1, PosWeight = PosWeightMode.None },
+        };
+        double[] Losses(BiLstmOptions options)
+        {
+            using var model = new BiLstmClassifier(options, FineTuningFixtures.Labels, seed: 4);
+            var monitor = new RecordingMonitor();
+            model.Fit(FineTuningFixtures.Toy(), null, new FitContext(monitor));
+            return monitor.Summaries.Select(s => s.TrainLoss!.Value).ToArray();
+        }
+        double[] reference = Losses(fp32), mixed = Losses(fp32 with { Training = fp32.Training with { Precision = TrainingPrecision.Bf16 } });
+        // The same bound and reasoning as the transformer's above: bf16 rounding in the head's matmul, float32 everywhere else.
+        for (int e = 0; e < reference.Length; e++)
+            Assert.True(Math.Abs(mixed[e] - reference[e]) < 0.01, $"epoch {e + 1}: bf16 {mixed[e]:F5}, fp32 {reference[e]:F5}");
+        Assert.NotEqual(reference, mixed);
+    }
+
     [Fact]
     public void Fp16_without_cuda_is_a_config_error_naming_the_key()
     {

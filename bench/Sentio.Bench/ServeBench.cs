@@ -166,8 +166,8 @@ public static class ServeBench
         File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
 
     /// <summary>A load generator's HTTP/1.1 client, as wrk is: one keep-alive connection, requests built once as bytes, each
-    /// answer read whole (Content-Length or chunked) and only its status kept. HttpClient costs this process several times
-    /// more CPU per request, and here the client runs on the same two cores as the server it measures.</summary>
+    /// answer read whole (Content-Length or chunked) and only its status kept. The client runs on the same cores as the
+    /// server it measures, so it does as little per request as it can; what it does cost is part of the HTTP floor.</summary>
     private sealed class RawHttpConnection : IDisposable
     {
         private readonly NetworkStream stream;

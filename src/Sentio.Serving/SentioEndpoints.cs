@@ -150,8 +150,7 @@ public static class SentioEndpoints
     private static readonly ConditionalWeakTable<Inference.Predictor, JsonEncodedText[]> EncodedLabels = new();
 
     /// <summary>A <see cref="PredictResponse"/>'s JSON written straight from the probability matrix: per text its chosen labels
-    /// and every label's probability. Building the records first (a list and a dictionary per text) cost as much as
-    /// labelling a text with the linear model.</summary>
+    /// and every label's probability, without building the records (a list and a dictionary per text) on the hot path.</summary>
     private sealed class PredictionsResult(JsonEncodedText[] labels, double[,] probabilities, bool[,] decisions) : IResult, IStatusCodeHttpResult
     {
         private static readonly JsonEncodedText Predictions = JsonEncodedText.Encode("predictions");

@@ -19,12 +19,15 @@ using Sentio.Training;
 // finetune: GoEmotions fine-tuning real tokens/s of TransformerClassifier.Fit vs a plain PyTorch loop on the same
 // weights and ids, padded to 128 and dynamically padded (tools/finetune_bench_reference.py; FineTuneBench.cs).
 //   dotnet run -c Release --project bench/Sentio.Bench -- serve --model-path RUN [--texts 1000] [--seconds 10] [--rounds 3]
-//       [--clients 1,4,16] [--texts-per-request 1] [--threads 1]
+//       [--clients 1,4,16] [--texts-per-request 1] [--threads 1] [--warmup-seconds 10] [--max-batch-delay-ms 2]
 // serve: offline batch texts/s beside served texts/s at 1, 4 and 16 loopback clients, p50/p99, errors (ServeBench.cs).
 //   dotnet run -c Release --project bench/Sentio.Bench -- onnx --model ONNX_DIR --torch-model SENTIO_DIR [--threads 2] [--batch 32]
 //       [--texts 512] [--latency-texts 50] [--sort 1]
 // onnx: TorchSharp fp32, ONNX Runtime fp32 and int8, PyTorch fp32 (tools/onnx_bench_reference.py): sentences/s and
 // batch-1 latency on GoEmotions test texts (OnnxBench.cs).
+//   dotnet run -c Release --project bench/Sentio.Bench -- precision [--texts 256] [--batch 16] [--epochs 2] [--rounds 2]
+//       [--layers 2] [--hidden 256] [--threads 1]
+// precision: training.precision fp32 vs bf16 on the CPU, steps/s and final loss side by side (PrecisionBench.cs).
 //   dotnet run -c Release --project bench/Sentio.Bench -- reading [--file /tmp/go_emotions_dataset.csv] [--repeats 5]
 // reading: the old hand-written CSV parser vs Sep on the Kaggle GoEmotions layout (ReadingBench.cs).
 var options = ParseOptions(args.Skip(1).ToArray());
@@ -35,9 +38,10 @@ if (benchmark == "finetune") return Sentio.Bench.FineTuneBench.Run(options, repo
 if (benchmark == "onnx") return Sentio.Bench.OnnxBench.Run(options, repoRoot);
 if (benchmark == "serve") return Sentio.Bench.ServeBench.Run(options, repoRoot);
 if (benchmark == "reading") return Sentio.Bench.ReadingBench.Run(options);
+if (benchmark == "precision") return Sentio.Bench.PrecisionBench.Run(options, repoRoot);
 if (benchmark != "linear")
 {
-    Console.Error.WriteLine($"unknown benchmark '{benchmark}'; available: linear, transformer, finetune, onnx, serve, reading");
+    Console.Error.WriteLine($"unknown benchmark '{benchmark}'; available: linear, transformer, finetune, onnx, serve, precision, reading");
     return 2;
 }
 string dataDir = Path.GetFullPath(options.GetValueOrDefault("data-dir") ?? Path.Combine(repoRoot, "..", "shared", "data"));

@@ -6,12 +6,14 @@ using Sentio.Inference;
 namespace Sentio.Serving;
 
 /// <summary>Owns the one model instance and feeds it: requests wait in a bounded queue, and the single consumer gathers
-/// what has queued up (up to <see cref="ServingOptions.MaxBatchTexts"/> texts, waiting at most
-/// <see cref="ServingOptions.MaxBatchDelayMilliseconds"/> for more) into one model call, so concurrent requests share
-/// batches. The model is only ever called from that consumer, one call at a time.</summary>
+/// what has queued up (up to <see cref="ServingOptions.MaxBatchTexts"/> texts) into one model call, so concurrent requests
+/// share batches. While the batch has room it waits for more, but only until its oldest request has been queued for
+/// <see cref="ServingOptions.MaxBatchDelayMilliseconds"/>: requests that queued up while the model was busy have waited
+/// already and go at once. The model is only ever called from that consumer, one call at a time.</summary>
 public sealed class PredictionBatcher : IAsyncDisposable
 {
-    private sealed record Job(IReadOnlyList<string> Texts, TaskCompletionSource<double[,]> Result);
+    /// <param name="Queued">When the request was queued (<see cref="Stopwatch.GetTimestamp"/>).</param>
+    private sealed record Job(IReadOnlyList<string> Texts, TaskCompletionSource<double[,]> Result, long Queued);
 
     private readonly string modelPath;
     private readonly ServingOptions options;
@@ -49,7 +51,7 @@ public sealed class PredictionBatcher : IAsyncDisposable
     public async Task<double[,]> PredictProbabilitiesAsync(IReadOnlyList<string> texts, CancellationToken cancellation)
     {
         if (predictor == null) throw new InvalidOperationException("the model is not loaded");
-        var job = new Job(texts, new TaskCompletionSource<double[,]>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var job = new Job(texts, new TaskCompletionSource<double[,]>(TaskCreationOptions.RunContinuationsAsynchronously), Stopwatch.GetTimestamp());
         await queue.Writer.WriteAsync(job, cancellation);
         return await job.Result.Task;
     }
@@ -83,8 +85,9 @@ public sealed class PredictionBatcher : IAsyncDisposable
                 batch.Add(job);
                 texts += job.Texts.Count;
             }
-            if (texts < options.MaxBatchTexts && delay > TimeSpan.Zero)
-                texts = await GatherUntilAsync(reader, batch, texts, delay);
+            var wait = delay - Stopwatch.GetElapsedTime(batch[0].Queued);
+            if (texts < options.MaxBatchTexts && wait > TimeSpan.Zero)
+                texts = await GatherUntilAsync(reader, batch, texts, wait);
             Execute(batch, texts);
         }
     }

@@ -2,6 +2,7 @@ using Sentio.Inference;
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -143,22 +144,56 @@ public static class SentioEndpoints
         if (ThresholdError(predictor, request.Threshold) is { } badThreshold) return badThreshold;
 
         if (await PredictAsync(batcher, texts, http) is not { } probabilities) return ModelFailed();
-        var decisions = predictor.Decide(probabilities, request.Threshold);
-        bool single = IsSingleLabel(predictor);
-        var labels = predictor.LabelNames;
-        var predictions = new TextPrediction[texts.Count];
-        for (int i = 0; i < texts.Count; i++)
+        return new PredictionsResult(EncodedLabels.GetValue(predictor, p => p.LabelNames.Select(l => JsonEncodedText.Encode(l, ApiJson.Options.Encoder)).ToArray()),
+            probabilities, predictor.Decide(probabilities, request.Threshold), IsSingleLabel(predictor));
+    }
+
+    /// <summary>Each model's label names, JSON-encoded once rather than per text of every answer.</summary>
+    private static readonly ConditionalWeakTable<Inference.Predictor, JsonEncodedText[]> EncodedLabels = new();
+
+    /// <summary>A <see cref="PredictResponse"/>'s JSON written straight from the probability matrix: per text its chosen labels
+    /// (and, for a single-label model, the one label), and every label's probability, without building the records (a list
+    /// and a dictionary per text) on the hot path.</summary>
+    private sealed class PredictionsResult(JsonEncodedText[] labels, double[,] probabilities, bool[,] decisions, bool singleLabel) : IResult, IStatusCodeHttpResult
+    {
+        private static readonly JsonEncodedText Predictions = JsonEncodedText.Encode("predictions");
+        private static readonly JsonEncodedText Labels = JsonEncodedText.Encode("labels");
+        private static readonly JsonEncodedText Probabilities = JsonEncodedText.Encode("probabilities");
+        private static readonly JsonEncodedText Label = JsonEncodedText.Encode("label");
+
+        public int? StatusCode => StatusCodes.Status200OK;
+
+        public async Task ExecuteAsync(HttpContext http)
         {
-            var row = new double[labels.Count];
-            var chosen = new List<string>();
-            for (int j = 0; j < labels.Count; j++)
+            // Written whole before sending, so the answer carries a Content-Length and goes out in one write, not in chunks.
+            var body = new ArrayBufferWriter<byte>(256 + probabilities.Length * 32);
+            using (var json = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = ApiJson.Options.Encoder }))
             {
-                row[j] = probabilities[i, j];
-                if (decisions[i, j]) chosen.Add(labels[j]);
+                json.WriteStartObject();
+                json.WriteStartArray(Predictions);
+                for (int i = 0; i < probabilities.GetLength(0); i++)
+                {
+                    json.WriteStartObject();
+                    json.WriteStartArray(Labels);
+                    for (int j = 0; j < labels.Length; j++)
+                        if (decisions[i, j]) json.WriteStringValue(labels[j]);
+                    json.WriteEndArray();
+                    json.WriteStartObject(Probabilities);
+                    for (int j = 0; j < labels.Length; j++) json.WriteNumber(labels[j], probabilities[i, j]);
+                    json.WriteEndObject();
+                    if (singleLabel)
+                        for (int j = 0; j < labels.Length; j++)
+                            if (decisions[i, j]) json.WriteString(Label, labels[j]);
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
             }
-            predictions[i] = new TextPrediction(chosen, LabelMap(labels, row), single ? chosen[0] : null);
+            http.Response.StatusCode = StatusCodes.Status200OK;
+            http.Response.ContentType = "application/json; charset=utf-8";
+            http.Response.ContentLength = body.WrittenCount;
+            await http.Response.Body.WriteAsync(body.WrittenMemory, http.RequestAborted);
         }
-        return Results.Json(new PredictResponse(predictions), ApiJson.Options);
     }
 
     private static async Task<IResult> PredictCsv(HttpContext http, PredictionBatcher batcher, ServingOptions options,

@@ -76,7 +76,7 @@ public sealed record BiLstmOptions : IValidatableOptions, IOptionsWithPaths, INe
         if (MaxVocabSize < 3) yield return new("max_vocab_size", $"expected an integer >= 3 (room for <pad>, <unk> and a word), got {MaxVocabSize}");
         if (MaxLength < 1) yield return new("max_length", $"expected an integer >= 1, got {MaxLength}");
         if (FreezeEmbeddings && Embeddings == null) yield return new("freeze_embeddings", "needs 'embeddings' (a word vector file); set embeddings or freeze_embeddings: false");
-        foreach (var error in Training.Validate()) yield return error with { Key = "training." + error.Key };
+        foreach (var error in Training.Validate().Concat(Training.ValidateDevice(cuda: false))) yield return error with { Key = "training." + error.Key };
     }
 }
 

@@ -106,7 +106,7 @@ public sealed class DisentangledSelfAttention : nn.Module<Tensor, Tensor, Tensor
 
         // XSoftmax: masked scores take the dtype's lowest value before softmax and are zeroed after it.
         var masked = pairMask.logical_not();
-        var probabilities = softmax(scores.masked_fill(masked, float.MinValue), -1).masked_fill(masked, 0.0f);
+        var probabilities = softmax(scores.masked_fill(masked, TransformerParts.Lowest(scores.dtype)), -1).masked_fill(masked, 0.0f);
         probabilities = dropout.forward(probabilities);
         var context = bmm(probabilities.view(-1, length, length), value);
         return context.view(batch, heads, length, -1).permute(0, 2, 1, 3).contiguous().view(batch, length, -1);

@@ -74,7 +74,7 @@ public sealed class MultiHeadSelfAttention : nn.Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>Hidden states [batch, seq, dim] and attention mask [batch, seq] (1/0) → [batch, seq, dim]. Masked keys get
-    /// the lowest float before the softmax (masked_fill, as Hugging Face).</summary>
+    /// the scores' dtype's lowest value before the softmax (masked_fill, as Hugging Face).</summary>
     public override Tensor forward(Tensor hidden, Tensor attentionMask)
     {
         long batch = hidden.shape[0], length = hidden.shape[1];
@@ -84,7 +84,7 @@ public sealed class MultiHeadSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         var v = Heads(v_lin.forward(hidden));
         var scores = matmul(q, k.transpose(2, 3));
         using var masked = attentionMask.eq(0).view(batch, 1, 1, length).expand_as(scores);
-        scores = scores.masked_fill(masked, float.MinValue);
+        scores = scores.masked_fill(masked, TransformerParts.Lowest(scores.dtype));
         var weights = dropout.forward(softmax(scores, -1));
         var context = matmul(weights, v).transpose(1, 2).contiguous().view(batch, -1, heads * headSize);
         return out_lin.forward(context);

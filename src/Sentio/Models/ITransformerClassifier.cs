@@ -45,6 +45,15 @@ internal static class TransformerParts
         return (1.0f - extended) * float.MinValue;
     }
 
+    /// <summary>torch.finfo(dtype).min, what Hugging Face fills masked attention scores with: float32's lowest overflows
+    /// bfloat16 and float16, whose scores autocast produces (training.precision bf16 / fp16).</summary>
+    public static double Lowest(ScalarType dtype) => dtype switch
+    {
+        ScalarType.BFloat16 => -3.3895313892515355e38,
+        ScalarType.Float16 => -65504.0,
+        _ => float.MinValue,
+    };
+
     /// <summary>_init_weights: Linear and Embedding weights ~ N(0, initializer_range), biases 0, LayerNorm 1 / 0.
     /// Padding rows of embeddings are zeroed by the embedding modules themselves.</summary>
     public static void Initialize(nn.Module module, double std)

@@ -167,6 +167,7 @@ public sealed record TransformerClassifierOptions : IValidatableOptions, IOption
             if (i > 0 && (UnfreezeSchedule[i - 1].Layers == null || step.Layers < UnfreezeSchedule[i - 1].Layers))
                 yield return new(key + ".layers", "each step must unfreeze at least as many layers as the one before");
         }
-        foreach (var error in Training.Validate()) yield return error with { Key = "training." + error.Key };
+        foreach (var error in Training.Validate().Concat(Training.ValidateDevice(Device == TransformerDevice.Cuda)))
+            yield return error with { Key = "training." + error.Key };
     }
 }

@@ -86,6 +86,7 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, Probl
                 Options.AdamBeta1, Options.AdamBeta2, Options.AdamEpsilon, g.WeightDecay, false, false)).ToArray(),
             Options.LearningRate, Options.AdamBeta1, Options.AdamBeta2, Options.AdamEpsilon, Options.WeightDecay);
         var trainable = groups.SelectMany(g => g.Names).Select(n => parameters[n]).ToArray();
+        var precision = new MixedPrecision(Options.Precision, trainable.Length > 0 ? trainable[0].device_type : DeviceType.CPU);
 
         using var loss = CreateLoss(train, monitor);
 
@@ -96,12 +97,15 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, Probl
         string fingerprint = Fingerprint(train);
 
         var state = new TrainerState();
+        // The scaler's state travels in the checkpoint; a checkpoint taken before the first step must restore the initial scale.
+        if (precision.Scaler is { } initial) (state.LossScale, state.LossScaleGrowthTracker) = (initial.Scale, initial.GrowthTracker);
         Dictionary<string, Tensor>? bestWeights = null;
         try
         {
             if (resume)
             {
                 (state, bestWeights) = LoadCheckpoint(checkpointDirectory!, module, optimizer, fingerprint);
+                precision.Scaler?.Restore(state.LossScale, state.LossScaleGrowthTracker);
                 monitor.Log($"resumed from {checkpointDirectory} at epoch {state.Epoch + 1}, batch {state.Batch}, optimizer step {state.OptimizerStep}");
             }
 
@@ -124,8 +128,9 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, Probl
                     {
                         torch.manual_seed(StepSeed(Seed, epoch, batch));
                         int[] indices = batches[batch];
-                        var batchLoss = loss.Compute(train.Logits(indices), Targets(train.Labels, indices));
-                        (Options.GradientAccumulationSteps == 1 ? batchLoss : batchLoss / Options.GradientAccumulationSteps).backward();
+                        var batchLoss = loss.Compute(precision.Forward(train, indices), Targets(train.Labels, indices));
+                        var stepLoss = Options.GradientAccumulationSteps == 1 ? batchLoss : batchLoss / Options.GradientAccumulationSteps;
+                        (precision.Scaler?.ScaleLoss(stepLoss) ?? stepLoss).backward();
                         state.EpochLossSum += batchLoss.item<float>() * indices.Length;
                         state.EpochLossCount += indices.Length;
 
@@ -135,8 +140,19 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, Probl
                             double factor = LearningRateCurve.Factor(Options.Schedule, state.OptimizerStep, warmupSteps, totalSteps);
                             for (int g = 0; g < groups.Count; g++)
                                 optimizer.ParamGroups.ElementAt(g).LearningRate = Options.LearningRate * groups[g].LearningRateMultiplier * factor;
-                            if (Options.MaxGradNorm > 0) ClipGradients(trainable, Options.MaxGradNorm);
-                            optimizer.step();
+                            // GradScaler's order: unscale, then clip the true gradients, then step unless they overflowed.
+                            bool overflowed = precision.Scaler?.Unscale(trainable) ?? false;
+                            if (!overflowed)
+                            {
+                                if (Options.MaxGradNorm > 0) ClipGradients(trainable, Options.MaxGradNorm);
+                                optimizer.step();
+                            }
+                            else state.SkippedSteps++;
+                            if (precision.Scaler is { } scaler)
+                            {
+                                scaler.Update(overflowed);
+                                (state.LossScale, state.LossScaleGrowthTracker) = (scaler.Scale, scaler.GrowthTracker);
+                            }
                             optimizer.zero_grad();
                             state.OptimizerStep++;
                         }
@@ -154,7 +170,7 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, Probl
                 EpochSummary summary;
                 if (validation != null)
                 {
-                    var (validationLoss, macroF1, subsetAccuracy) = Evaluate(module, validation, loss, monitor);
+                    var (validationLoss, macroF1, subsetAccuracy) = Evaluate(module, validation, loss, precision, monitor);
                     summary = new EpochSummary(epoch + 1, trainLoss, validationLoss, macroF1, subsetAccuracy, clock.Elapsed.TotalSeconds);
                     double kept = Options.KeepBest == EarlyStoppingMetric.ValidationLoss ? -validationLoss : macroF1;
                     if (state.BestEpoch == null || kept > state.BestKept)
@@ -184,6 +200,8 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, Probl
                 state.Batch = 0;
                 state.EpochLossSum = 0;
                 state.EpochLossCount = 0;
+                if (precision.Scaler != null)
+                    monitor.Log($"fp16: {state.SkippedSteps} optimizer steps so far skipped for inf/NaN gradients; loss scale {state.LossScale}");
                 if (state.StoppedEarly) monitor.Log($"early stopping after epoch {epoch + 1}: no improvement of {Options.EarlyStoppingMetric} for {state.EpochsWithoutImprovement} epochs");
                 if (checkpointDirectory != null) SaveCheckpoint(checkpointDirectory, module, optimizer, state, bestWeights, fingerprint);
             }
@@ -313,7 +331,7 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, Probl
     /// <summary>Mean loss, macro-F1 and subset accuracy on <paramref name="split"/>, in eval mode without gradients. A label
     /// is predicted at logit &gt; 0 (threshold 0.5) for a multi-label problem and as the most probable one for a single-label
     /// problem, where subset accuracy is plain accuracy; a label with no gold and no predicted positives scores F1 0.</summary>
-    private (double Loss, double MacroF1, double SubsetAccuracy) Evaluate(nn.Module module, NeuralSplit split, ITrainingLoss loss, ITrainingMonitor monitor)
+    private (double Loss, double MacroF1, double SubsetAccuracy) Evaluate(nn.Module module, NeuralSplit split, ITrainingLoss loss, MixedPrecision precision, ITrainingMonitor monitor)
     {
         int labelCount = split.Labels.GetLength(1);
         int batches = (split.Count + Options.BatchSize - 1) / Options.BatchSize;
@@ -330,7 +348,7 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, Probl
             {
                 using var scope = NewDisposeScope();
                 int[] indices = Enumerable.Range(batch * Options.BatchSize, Math.Min(Options.BatchSize, split.Count - batch * Options.BatchSize)).ToArray();
-                var logits = split.Logits(indices);
+                var logits = precision.Forward(split, indices);
                 lossSum += loss.Compute(logits, Targets(split.Labels, indices)).item<float>() * indices.Length;
                 float[] values = logits.contiguous().data<float>().ToArray();
                 for (int i = 0; i < indices.Length; i++)
@@ -368,6 +386,40 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, Probl
         return best;
     }
 
+    /// <summary>The forward pass in the configured precision, and fp16's loss scaler.</summary>
+    private sealed class MixedPrecision
+    {
+        private readonly ScalarType? autocastType;
+        private readonly DeviceType device;
+
+        public MixedPrecision(TrainingPrecision precision, DeviceType device)
+        {
+            // A library caller can skip the config's check, so the trainer repeats it where the device is known.
+            if (precision == TrainingPrecision.Fp16 && device != DeviceType.CUDA)
+                throw new SentioException($"training.precision: fp16 needs CUDA, but the module's parameters are on {device}; use bf16 or fp32");
+            this.device = device;
+            autocastType = precision switch
+            {
+                TrainingPrecision.Bf16 => ScalarType.BFloat16,
+                TrainingPrecision.Fp16 => ScalarType.Float16,
+                _ => null,
+            };
+            Scaler = precision == TrainingPrecision.Fp16 ? new DynamicLossScaler() : null;
+        }
+
+        public DynamicLossScaler? Scaler { get; }
+
+        /// <summary>[batch, labels] float32 logits: the module's forward inside an autocast region, cast back so the
+        /// loss and the metrics are float32, as under torch.autocast where BCE-with-logits runs in float32.</summary>
+        public Tensor Forward(NeuralSplit split, IReadOnlyList<int> indices)
+        {
+            if (autocastType is not { } type) return split.Logits(indices);
+            Tensor logits;
+            using (Autocast.Begin(device, type)) logits = split.Logits(indices);
+            return logits.to_type(ScalarType.Float32);
+        }
+    }
+
     private string Fingerprint(NeuralSplit train) =>
         JsonSerializer.Serialize(new { train.Count, Labels = train.Labels.GetLength(1), Seed, Options }, AtomicFile.Json);
 
@@ -396,6 +448,9 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, Probl
         public double? BestWatched { get; set; }
         public int EpochsWithoutImprovement { get; set; }
         public bool StoppedEarly { get; set; }
+        public double LossScale { get; set; }
+        public int LossScaleGrowthTracker { get; set; }
+        public int SkippedSteps { get; set; }
         public List<EpochSummary> History { get; set; } = [];
     }
 

@@ -50,6 +50,20 @@ public enum EarlyStoppingMetric
     ValidationMacroF1,
 }
 
+/// <summary>The number format of the forward pass; weights, gradients, optimizer moments, the loss and checkpoints stay
+/// float32 in every mode.</summary>
+public enum TrainingPrecision
+{
+    /// <summary>Everything in float32.</summary>
+    Fp32,
+    /// <summary>libtorch autocast to bfloat16 around the forward (<see cref="Autocast"/>): matmul-like ops in bfloat16, the
+    /// rest in float32. No loss scaling: bfloat16 has float32's exponent range. Runs on CPU and CUDA.</summary>
+    Bf16,
+    /// <summary>libtorch autocast to float16 around the forward with dynamic loss scaling (<see cref="DynamicLossScaler"/>,
+    /// torch.cuda.amp.GradScaler's rules), as Hugging Face's <c>fp16: true</c>. CUDA only.</summary>
+    Fp16,
+}
+
 /// <summary>The <c>training:</c> section for every model trained by <see cref="NeuralTrainer"/>: AdamW with
 /// decoupled weight decay, warmup then a schedule, gradient clipping and accumulation, BCE, cross-entropy or focal loss,
 /// early stopping, the best epoch's weights kept, and resumable checkpoints.</summary>
@@ -135,6 +149,18 @@ public sealed record NeuralTrainingOptions : IValidatableOptions
     /// <summary>Which validation figure picks the epoch whose weights are kept: macro-F1 at threshold 0.5 (of the most
     /// probable label in a single-label run; the default) or the lowest validation loss.</summary>
     public EarlyStoppingMetric KeepBest { get; init; } = EarlyStoppingMetric.ValidationMacroF1;
+
+    /// <summary>fp32, bf16 or fp16 (<see cref="TrainingPrecision"/>). Default fp32.</summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
+
+    /// <summary>The error for a <see cref="Precision"/> the device cannot train with; the owner of the options knows the
+    /// device, so it calls this beside <see cref="Validate"/>.</summary>
+    public IEnumerable<ConfigError> ValidateDevice(bool cuda)
+    {
+        if (Precision == TrainingPrecision.Fp16 && !cuda)
+            yield return new("precision", "fp16 needs CUDA (float16 autocast with loss scaling is a GPU recipe; CPUs lack fast float16 " +
+                "matmuls), but this model trains on the CPU; use precision: bf16 or fp32, or, for a transformer, model.device: cuda on a GPU machine");
+    }
 
     public IEnumerable<ConfigError> Validate()
     {

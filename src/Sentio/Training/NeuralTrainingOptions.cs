@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Sentio.Configuration;
 using Sentio.Data;
 
@@ -150,7 +151,9 @@ public sealed record NeuralTrainingOptions : IValidatableOptions
     /// probable label in a single-label run; the default) or the lowest validation loss.</summary>
     public EarlyStoppingMetric KeepBest { get; init; } = EarlyStoppingMetric.ValidationMacroF1;
 
-    /// <summary>fp32, bf16 or fp16 (<see cref="TrainingPrecision"/>). Default fp32.</summary>
+    /// <summary>fp32, bf16 or fp16 (<see cref="TrainingPrecision"/>). Default fp32, which is left out of the saved options so
+    /// that checkpoints and model.json files written before the key existed still match them (a resume compares them).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
 
     /// <summary>The error for a <see cref="Precision"/> the device cannot train with; the owner of the options knows the

@@ -212,4 +212,15 @@ public class MixedPrecisionTests
         var error = Assert.Throws<SentioException>(() => trainer.Train(module, split, null, SilentMonitor.Instance));
         Assert.StartsWith("training.precision: fp16 needs CUDA", error.Message);
     }
+
+    [Fact]
+    public void Fp32IsLeftOutOfTheSavedOptionsSoCheckpointsFromBeforeThePrecisionKeyStillMatch()
+    {
+        string fp32 = System.Text.Json.JsonSerializer.Serialize(new NeuralTrainingOptions(), Sentio.IO.AtomicFile.Json);
+        string bf16 = System.Text.Json.JsonSerializer.Serialize(new NeuralTrainingOptions { Precision = TrainingPrecision.Bf16 }, Sentio.IO.AtomicFile.Json);
+        Assert.DoesNotContain("precision", fp32, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("precision", bf16, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(TrainingPrecision.Bf16, System.Text.Json.JsonSerializer.Deserialize<NeuralTrainingOptions>(bf16, Sentio.IO.AtomicFile.Json)!.Precision);
+        Assert.Equal(TrainingPrecision.Fp32, System.Text.Json.JsonSerializer.Deserialize<NeuralTrainingOptions>(fp32, Sentio.IO.AtomicFile.Json)!.Precision);
+    }
 }

@@ -20,11 +20,15 @@ public sealed partial class TransformerClassifier
     /// <c>logits</c> and <c>probabilities</c> [batch, labels]), Triton's <c>config.pbtxt</c>, <c>labels.txt</c>,
     /// <c>thresholds.json</c> when <paramref name="thresholds"/> is given, and the tokenizer files and config.json exactly
     /// as <see cref="ExportHuggingFace"/> writes them. The folder appears whole or not at all; its name is the Triton model name.</summary>
-    /// <exception cref="SentioException">The path is a file or a folder that is not empty, or the encoder has a part the
-    /// exporter does not write (message names it).</exception>
+    /// <exception cref="SentioException">The path is a file or a folder that is not empty, the model is single-label, or the
+    /// encoder has a part the exporter does not write (message names it).</exception>
     public void ExportOnnx(string folder, ThresholdSet? thresholds = null)
     {
         if (model == null || tokenizer == null) throw new InvalidOperationException("The model is not fitted or loaded.");
+        // The folder contract's probabilities are per-label sigmoids that thresholds decide; a softmax output and an argmax
+        // decision would need their own contract, which the ONNX loader does not read yet.
+        if (ProblemType == Sentio.Data.ProblemType.SingleLabelClassification)
+            throw new SentioException($"{ArchitectureName}: ONNX export covers multi_label_classification models; this one is single_label_classification (export it as a Hugging Face folder)");
         string target = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
         if (File.Exists(target)) throw new SentioException($"{target}: is a file; the ONNX export writes a folder");
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())

@@ -1,6 +1,7 @@
 using Sentio.Catalog;
 using Sentio.Evaluation;
 using Sentio.Models;
+using Sentio.Quantization;
 
 namespace Sentio.Runs;
 
@@ -29,17 +30,40 @@ public static class ModelExport
     /// <param name="path">A run directory, a Sentio model folder or a Hugging Face sequence-classification folder.</param>
     /// <exception cref="SentioException">The path holds no transformer model, the output folder is not empty, or the encoder
     /// has a part the exporter does not write.</exception>
-    public static void ToOnnx(string path, string outputFolder)
+    /// <param name="quantizeInt8">Write the graph with int8 weights and run-time quantized activations
+    /// (<see cref="OnnxQuantizer.QuantizeFolder"/>) instead of fp32.</param>
+    public static void ToOnnx(string path, string outputFolder, bool quantizeInt8 = false)
     {
         using var transformer = LoadTransformer(path, "ONNX", out var run);
         var thresholds = run != null && File.Exists(run.Thresholds) ? ThresholdSet.Load(run.Thresholds, transformer.LabelNames) : null;
-        transformer.ExportOnnx(outputFolder, thresholds);
+        if (!quantizeInt8)
+        {
+            transformer.ExportOnnx(outputFolder, thresholds);
+            return;
+        }
+        string target = Path.GetFullPath(outputFolder).TrimEnd(Path.DirectorySeparatorChar);
+        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
+            throw new SentioException($"{target}: the output folder exists and is not empty; remove it or choose another");
+        // The fp32 folder is written beside the target and quantized into it, so the target appears whole or not at all.
+        string fp32 = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.fp32.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            transformer.ExportOnnx(fp32, thresholds);
+            if (Directory.Exists(target)) Directory.Delete(target);
+            OnnxQuantizer.QuantizeFolder(fp32, target);
+        }
+        finally
+        {
+            if (Directory.Exists(fp32)) Directory.Delete(fp32, recursive: true);
+        }
     }
 
-    /// <summary>Writes <paramref name="format"/>.</summary>
-    public static void Export(string path, string outputFolder, ExportFormat format)
+    /// <summary>Writes <paramref name="format"/>; <paramref name="quantizeInt8"/> applies to ONNX only.</summary>
+    /// <exception cref="SentioException">As the format's own method, or int8 asked of a Hugging Face export.</exception>
+    public static void Export(string path, string outputFolder, ExportFormat format, bool quantizeInt8 = false)
     {
-        if (format == ExportFormat.Onnx) ToOnnx(path, outputFolder);
+        if (format == ExportFormat.Onnx) ToOnnx(path, outputFolder, quantizeInt8);
+        else if (quantizeInt8) throw new SentioException("--quantize int8: only the onnx format is quantized; add --format onnx");
         else ToHuggingFace(path, outputFolder);
     }
 

@@ -169,6 +169,64 @@ public class ModelExportTests(ITestOutputHelper output)
         Assert.Contains("tflite", error);
     }
 
+    [Fact]
+    public void QuantizeInt8WritesAnInt8FolderWhoseProbabilitiesStayNearFp32s()
+    {
+        string model = TinyTransformers.ModelFolder("bert", TransformerMode.FineTune, TransformerPooling.Mean);
+        string root = TestPaths.NewTempDirectory();
+        string fp32 = Path.Combine(root, "fp32"), int8 = Path.Combine(root, "int8");
+        Assert.Equal(0, Export(model, fp32).Exit);
+        var (exit, _, error) = CliRunner.Run("export", "--format", "onnx", "--quantize", "int8", "--model-path", model, "--output", int8);
+        Assert.True(exit == 0, error);
+
+        Assert.Equal([fp32, int8], Directory.GetDirectories(root).Order());
+        var options = JsonDocument.Parse(File.ReadAllText(Path.Combine(int8, "model.json"))).RootElement.GetProperty("options");
+        Assert.Equal("int8", options.GetProperty("precision").GetString());
+        double ratio = (double)new FileInfo(Path.Combine(int8, TransformerClassifier.OnnxModelPath)).Length
+            / new FileInfo(Path.Combine(fp32, TransformerClassifier.OnnxModelPath)).Length;
+        using var full = Sentio.Inference.Predictor.Load(fp32);
+        using var quantized = Sentio.Inference.Predictor.Load(int8);
+        var expected = full.PredictProbabilities(TinyTransformers.Texts);
+        var actual = quantized.PredictProbabilities(TinyTransformers.Texts);
+        double diff = 0;
+        for (int i = 0; i < expected.GetLength(0); i++)
+            for (int j = 0; j < expected.GetLength(1); j++) diff = Math.Max(diff, Math.Abs(expected[i, j] - actual[i, j]));
+        output.WriteLine($"int8 / fp32 file size {ratio:P1}; max |Δ probability| {diff:E2}");
+        // Activations are rounded to 1/255 of their range at run time; a random 2-layer model's probabilities move by a
+        // few hundredths (OnnxQuantizerTests measures the same on its fixture).
+        Assert.InRange(diff, 1e-6, 0.1);
+        // In a model this small the fp32 biases, LayerNorms and position tables and the graph itself weigh about half the
+        // file (measured 52%); MiniLM's int8 graph is 26% of its fp32 one (OnnxQuantizerTests).
+        Assert.InRange(ratio, 0, 0.6);
+    }
+
+    [Fact]
+    public void QuantizeInt8WithTheHuggingFaceFormatIsAOneLineError()
+    {
+        string model = TinyTransformers.ModelFolder("bert", TransformerMode.FineTune, TransformerPooling.Mean);
+        string target = Path.Combine(TestPaths.NewTempDirectory(), "hf");
+        var (exit, _, error) = CliRunner.Run("export", "--format", "huggingface", "--quantize", "int8", "--model-path", model, "--output", target);
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--quantize int8: only the onnx format is quantized", error);
+        Assert.False(Directory.Exists(target));
+    }
+
+    [Fact]
+    public void ASingleLabelModelIsAOneLineErrorAndWritesNothing()
+    {
+        string model = TinyTransformers.ModelFolder("bert", TransformerMode.FineTune, TransformerPooling.Mean);
+        string manifestPath = Path.Combine(model, "model.json");
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifestPath))!;
+        manifest["problem_type"] = "single_label_classification";
+        File.WriteAllText(manifestPath, manifest.ToJsonString());
+        string target = Path.Combine(TestPaths.NewTempDirectory(), "single");
+        var (exit, _, error) = Export(model, target);
+        Assert.NotEqual(0, exit);
+        Assert.Contains("ONNX export covers multi_label_classification models; this one is single_label_classification", error);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.False(Directory.Exists(target));
+    }
+
     private static void CopyFolder(string from, string to)
     {
         foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))

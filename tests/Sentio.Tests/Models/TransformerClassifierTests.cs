@@ -300,4 +300,17 @@ public class TransformerClassifierTests
         Assert.Equal([new UnfreezeStep { Epoch = 0, Layers = 0 }, new UnfreezeStep { Epoch = 1, Layers = 4 }, new UnfreezeStep { Epoch = 3 }], finetune.UnfreezeSchedule);
         Assert.Equal(0.9, finetune.Training.LayerwiseLrDecay);
     }
+
+    [Theory]
+    [InlineData("goemotions-minilm-finetune.yaml", "all-MiniLM-L6-v2", TransformerPooling.Mean, 64)]
+    [InlineData("goemotions-arctic-finetune.yaml", "snowflake-arctic-embed-xs", TransformerPooling.Cls, 64)]
+    [InlineData("semeval-minilm-cv.yaml", "all-MiniLM-L6-v2", null, 128)]
+    public void PretrainedEncoderConfigsNameARegistryModel(string file, string pretrained, TransformerPooling? pooling, int maxLength)
+    {
+        var options = Assert.IsType<TransformerClassifierOptions>(TrainConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", file)).Model.Options);
+        // A registry name stays a name (resolved through the cache on first use), not a path relative to the config.
+        Assert.Equal(pretrained, options.Pretrained);
+        Assert.Equal(pooling, options.Pooling);
+        Assert.Equal(maxLength, options.MaxLength);
+    }
 }

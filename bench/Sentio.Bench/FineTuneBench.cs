@@ -26,7 +26,7 @@ public static class FineTuneBench
 
         var splits = DatasetLoader.Load(new DataOptions { Dataset = "goemotions/original" }, repoRoot, seed: 13, dataDir);
         var train = splits.Train.Subset(Enumerable.Range(0, batch * (warmup + steps)));
-        Console.WriteLine($"CPU: {CpuDescription()}; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; {threads} threads");
+        Console.WriteLine($"CPU: {BenchMachine.CpuDescription()}; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; {threads} threads");
         Console.WriteLine($"{folder}: GoEmotions train texts 1-{train.Count}, max_length {maxLength}, batch {batch}; {warmup} warmup + {steps} timed steps, " +
             "BCE, AdamW 5e-5, clipping 1.0; tokens/s counts real (non-padding) tokens, [CLS] and [SEP] included");
 
@@ -38,23 +38,11 @@ public static class FineTuneBench
             targets = train.Examples.Select(e => Enumerable.Range(0, train.LabelCount).Select(j => e.Labels.Contains(j) ? 1 : 0).ToArray()).ToArray(),
         }));
 
-        var start = new ProcessStartInfo("/usr/bin/python3",
-            [Path.Combine(repoRoot, "tools", "finetune_bench_reference.py"), idsFile, folder, "--threads", $"{threads}", "--batch", $"{batch}",
-             "--steps", $"{steps}", "--warmup-steps", $"{warmup}", "--padded-length", $"{maxLength}"])
-        { RedirectStandardOutput = true };
-        // As in the transformer bench: passive OpenMP waiting keeps Debian torch's OpenMP pool from starving OpenBLAS's threads.
-        start.Environment["OMP_WAIT_POLICY"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "PASSIVE";
-        start.Environment["OPENBLAS_NUM_THREADS"] = $"{threads}";
-        var python = Process.Start(start)!;
-        string line = python.StandardOutput.ReadToEnd().Trim().Split('\n')[^1];
-        python.WaitForExit();
+        var peer = BenchMachine.RunPeer(repoRoot, "finetune_bench_reference.py",
+            [idsFile, folder, "--threads", $"{threads}", "--batch", $"{batch}", "--steps", $"{steps}", "--warmup-steps", $"{warmup}", "--padded-length", $"{maxLength}"],
+            threads, "the PyTorch reference failed (needs Debian's python3-torch: apt-get install python3-torch libopenblas0-pthread)");
         File.Delete(idsFile);
-        if (python.ExitCode != 0)
-        {
-            Console.Error.WriteLine("the PyTorch reference failed (needs Debian's python3-torch: apt-get install python3-torch libopenblas0-pthread)");
-            return 1;
-        }
-        var reference = JsonDocument.Parse(line).RootElement;
+        if (peer is not { } reference) return 1;
 
         var sentioEager = SentioTokensPerSecond(folder, train, batch, maxLength, threads, warmup, fusedAttention: false);
         var sentio = SentioTokensPerSecond(folder, train, batch, maxLength, threads, warmup, fusedAttention: true);
@@ -114,15 +102,5 @@ public static class FineTuneBench
         public void Advance(int steps = 1) { }
         public void Log(string message) { }
         public void EpochEnded(EpochSummary summary) => clock.Stop();
-    }
-
-    /// <summary>The CPU model and the vector extensions that decide libtorch's and BLAS's kernels.</summary>
-    public static string CpuDescription()
-    {
-        string[] lines = File.ReadAllLines("/proc/cpuinfo");
-        string model = lines.FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown";
-        var flags = (lines.FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal))?.Split(':', 2)[1] ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
-        string[] wanted = ["avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16"];
-        return $"{model}, {Environment.ProcessorCount} logical cores, {string.Join(" ", wanted.Where(flags.Contains))}";
     }
 }

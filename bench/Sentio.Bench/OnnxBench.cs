@@ -41,7 +41,7 @@ public static class OnnxBench
         long fp32Bytes = new FileInfo(Path.Combine(onnxFolder, OnnxClassifierFolder.ModelFile)).Length;
         long int8Bytes = new FileInfo(Path.Combine(int8Folder, OnnxClassifierFolder.ModelFile)).Length;
 
-        Console.WriteLine($"CPU: {CpuModel()}, {Environment.ProcessorCount} logical cores visible; vector extensions: {VectorExtensions()}");
+        Console.WriteLine($"CPU: {BenchMachine.CpuModel}, {Environment.ProcessorCount} logical cores visible; vector extensions: {VectorExtensions()}");
         Console.WriteLine($"{texts.Length} GoEmotions test texts, batch {batch} ({(sort ? "sorted by token length" : "file order")}, dynamic padding), {threads} threads; batch-1 latency over {single.Length} texts");
         Console.WriteLine($"int8 quantization: {quantizeClock.Elapsed.TotalSeconds:F1} s; model.onnx {fp32Bytes / 1e6:F1} MB → {int8Bytes / 1e6:F1} MB ({(double)int8Bytes / fp32Bytes:P1})");
 
@@ -122,36 +122,18 @@ public static class OnnxBench
         int[][] Ids(IEnumerable<string> group) => group.Select(t => scorer.Tokenizer.Encode(t, maxLength).InputIds).ToArray();
         string idsFile = Path.Combine(Path.GetTempPath(), $"sentio-onnx-bench-{Guid.NewGuid():N}.json");
         File.WriteAllText(idsFile, JsonSerializer.Serialize(new { batches = batches.Select(Ids), single = Ids(single) }));
-        var start = new ProcessStartInfo("/usr/bin/python3",
-            [Path.Combine(repoRoot, "tools", "onnx_bench_reference.py"), "--model", torchFolder, "--ids", idsFile, "--threads", $"{threads}"])
-        { RedirectStandardOutput = true };
-        // As in the transformer bench: passive OpenMP waiting so that OpenBLAS's threads are not starved.
-        start.Environment["OMP_WAIT_POLICY"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "PASSIVE";
-        start.Environment["OPENBLAS_NUM_THREADS"] = $"{threads}";
-        var process = Process.Start(start)!;
-        string line = process.StandardOutput.ReadToEnd().Trim().Split('\n')[^1];
-        process.WaitForExit();
+        var peer = BenchMachine.RunPeer(repoRoot, "onnx_bench_reference.py", ["--model", torchFolder, "--ids", idsFile, "--threads", $"{threads}"], threads,
+            "the PyTorch reference failed (needs Debian's python3-torch; apt-get install -y libopenblas0-pthread for OpenBLAS)");
         File.Delete(idsFile);
-        if (process.ExitCode != 0)
-        {
-            Console.Error.WriteLine("the PyTorch reference failed (needs Debian's python3-torch; apt-get install -y libopenblas0-pthread for OpenBLAS)");
-            return null;
-        }
-        var result = JsonDocument.Parse(line).RootElement;
+        if (peer is not { } result) return null;
         Console.WriteLine($"PyTorch {result.GetProperty("torch").GetString()}, BLAS loaded: {string.Join(", ", result.GetProperty("blas_loaded").EnumerateArray().Select(e => e.GetString()))}: " +
                           $"{result.GetProperty("sentences_per_s").GetDouble():F1} sentences/s");
         return new Row("PyTorch fp32", result.GetProperty("sentences_per_s").GetDouble(), result.GetProperty("p50_ms").GetDouble(), result.GetProperty("p99_ms").GetDouble());
     }
 
-    private static string CpuModel() =>
-        File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown";
-
-    private static string[] Flags() =>
-        File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal))?.Split(':', 2)[1].Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
-
     private static string VectorExtensions()
     {
-        var flags = Flags();
+        var flags = BenchMachine.Flags;
         var vector = flags.Where(f => f is "sse4_2" or "avx" or "avx2" or "fma" or "f16c" || f.StartsWith("avx512", StringComparison.Ordinal) || f.Contains("vnni") || f.StartsWith("amx", StringComparison.Ordinal)).ToArray();
         bool avx512 = flags.Contains("avx512f"), vnni = flags.Any(f => f.Contains("vnni"));
         return $"{string.Join(" ", vector)} (avx512: {(avx512 ? "yes" : "no")}, vnni: {(vnni ? "yes" : "no")})";
@@ -162,9 +144,8 @@ public static class OnnxBench
     private static void PrintPhysicalLimit(double tokensPerText, int threads)
     {
         const double flopPerToken = 2.0 * 6 * (4 * 384 * 384 + 2 * 384 * 1536);
-        double mhz = File.ReadLines("/proc/cpuinfo").Where(l => l.StartsWith("cpu MHz", StringComparison.Ordinal))
-            .Select(l => double.Parse(l.Split(':', 2)[1], CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max();
-        double flopPerCycle = Flags().Contains("avx512f") ? 64 : Flags().Contains("avx2") ? 32 : 8;
+        double mhz = BenchMachine.MaxMegahertz;
+        double flopPerCycle = BenchMachine.Flags.Contains("avx512f") ? 64 : BenchMachine.Flags.Contains("avx2") ? 32 : 8;
         double peak = threads * mhz * 1e6 * flopPerCycle;
         Console.WriteLine();
         Console.WriteLine($"Physical limit (fp32, MiniLM shape): {flopPerToken / 1e6:F1} MFLOP per token × {tokensPerText:F1} tokens per text (unpadded) = " +

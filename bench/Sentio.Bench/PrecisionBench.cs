@@ -30,7 +30,7 @@ public static partial class PrecisionBench
             Training = new NeuralTrainingOptions { Epochs = epochs, BatchSize = batch, LearningRate = 1e-3, EarlyStoppingPatience = 0, Threads = threads },
         };
         int steps = epochs * ((train.Count + batch - 1) / batch);
-        Console.WriteLine($"CPU: {CpuModel()}; bf16 instructions: {Bf16Flags()}; {Environment.ProcessorCount} cores visible; libtorch {torch.__version__}");
+        Console.WriteLine($"CPU: {BenchMachine.CpuModel}; bf16 instructions: {Bf16Flags()}; {Environment.ProcessorCount} cores visible; libtorch {torch.__version__}");
         Console.WriteLine($"from-scratch BERT {layers} × {hidden}, 4 heads, FFN {4 * hidden}, max_length 64; {train.Count} GoEmotions texts, " +
             $"batch {batch}, {epochs} epochs = {steps} optimizer steps; {threads} torch threads; {rounds} rounds alternating fp32, bf16");
 
@@ -62,9 +62,6 @@ public static partial class PrecisionBench
         var sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
-
-    private static string CpuModel() =>
-        File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown";
 
     /// <summary>avx512_bf16 / amx_bf16 in /proc/cpuinfo: without them oneDNN emulates bfloat16 matmuls with float32 ones plus conversions.</summary>
     private static string Bf16Flags()

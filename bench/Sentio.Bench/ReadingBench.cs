@@ -17,7 +17,7 @@ internal static class ReadingBench
             Console.Error.WriteLine($"{path}: not found; make it with /usr/bin/python3 tools/make_kaggle_goemotions_csv.py ../shared/data/goemotions/original {path}");
             return 1;
         }
-        Console.WriteLine($"CPU: {CpuModel()}, {Environment.ProcessorCount} logical cores; file {path} ({new FileInfo(path).Length / 1e6:F1} MB)");
+        Console.WriteLine($"CPU: {BenchMachine.CpuModel}, {Environment.ProcessorCount} logical cores; file {path} ({new FileInfo(path).Length / 1e6:F1} MB)");
         string content = DelimitedText.ReadAllText(path);
 
         var (legacyRows, legacy) = Best(repeats, () => LegacyCsvParser.ParseCsv(content, "go_emotions_dataset.csv").Count());
@@ -46,8 +46,4 @@ internal static class ReadingBench
         return (result, best);
     }
 
-    private static string CpuModel() =>
-        File.Exists("/proc/cpuinfo")
-            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown"
-            : "unknown";
 }

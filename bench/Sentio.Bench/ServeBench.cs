@@ -32,7 +32,7 @@ public static class ServeBench
         TorchSharp.torch.set_num_threads(threads);
 
         var texts = DatasetLoader.Load(new DataOptions { Dataset = "goemotions/original" }, repoRoot, seed: 13, dataDir).Test.Texts.Take(textCount).ToArray();
-        Console.WriteLine($"CPU: {CpuModel()}, {Environment.ProcessorCount} cores; load average at start {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; torch threads {threads}");
+        Console.WriteLine($"CPU: {BenchMachine.CpuModel}, {Environment.ProcessorCount} cores; load average at start {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; torch threads {threads}");
         Console.WriteLine($"model: {modelPath}; {texts.Length} GoEmotions test texts per round; {rounds} rounds per level; {textsPerRequest} text(s) per request; at most {seconds} s per served round");
         Console.WriteLine($"server: default ServingOptions but max_batch_delay_ms {(options.GetValueOrDefault("max-batch-delay-ms") ?? "default")}");
 
@@ -161,9 +161,6 @@ public static class ServeBench
         Task.WaitAll(Enumerable.Range(0, clients).Select(i => Task.Run(() => ClientLoop(i))).ToArray());
         return new LevelResult(done, deadline.Elapsed.TotalSeconds, latencies.SelectMany(l => l).ToArray(), errors);
     }
-
-    private static string CpuModel() =>
-        File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
 
     /// <summary>A load generator's HTTP/1.1 client, as wrk is: one keep-alive connection, requests built once as bytes, each
     /// answer read whole (Content-Length or chunked) and only its status kept. The client runs on the same cores as the

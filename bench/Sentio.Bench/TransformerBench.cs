@@ -26,6 +26,7 @@ public static partial class TransformerBench
         int memorySteps = Option("memory-steps", 300), memoryBatch = Option("memory-batch", 8);
         var miniLm = new Shape(6, 384, 12, 1536, 30522);
         torch.set_num_threads(threads);
+        Console.WriteLine($"CPU: {BenchMachine.CpuDescription()}");
         Console.WriteLine($"BERT {miniLm.Layers} layers × {miniLm.Hidden} hidden, {miniLm.Heads} heads, FFN {miniLm.Ffn}, vocab {miniLm.Vocab}, 28 labels; " +
             $"batch {batch} × seq {seq}; {threads} threads; {warmup} warmup + {trainSteps} timed train steps, {inferenceBatches} inference batches");
         Console.WriteLine($"Sentio: {LoadedLibtorch()}; BLAS: oneMKL, linked statically into libtorch_cpu.so; also mapped: {LoadedBlas()}; " +
@@ -33,28 +34,16 @@ public static partial class TransformerBench
 
         var (sentioTrain, sentioInference) = Throughput(miniLm, batch, seq, warmup, trainSteps, inferenceBatches);
 
-        var start = new ProcessStartInfo("/usr/bin/python3",
-            [Path.Combine(repoRoot, "tools", "transformer_bench_reference.py"), "--threads", $"{threads}", "--batch", $"{batch}", "--seq", $"{seq}",
-             "--warmup-steps", $"{warmup}", "--train-steps", $"{trainSteps}", "--inference-batches", $"{inferenceBatches}"])
-        { RedirectStandardOutput = true };
-        // Debian's torch runs OpenBLAS's own pthreads beside its OpenMP pool; OpenMP threads that spin while waiting starve
-        // the BLAS threads (on 2 cores, 2 threads ran about 3x slower than 1). Passive waiting gives the peer its best figure.
-        start.Environment["OMP_WAIT_POLICY"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "PASSIVE";
-        start.Environment["OPENBLAS_NUM_THREADS"] = $"{threads}";
-        var python = Process.Start(start)!;
-        string line = python.StandardOutput.ReadToEnd().Trim().Split('\n')[^1];
-        python.WaitForExit();
-        if (python.ExitCode != 0)
-        {
-            Console.Error.WriteLine("the PyTorch reference failed (needs Debian's python3-torch: apt-get install python3-torch)");
+        if (BenchMachine.RunPeer(repoRoot, "transformer_bench_reference.py",
+                ["--threads", $"{threads}", "--batch", $"{batch}", "--seq", $"{seq}", "--warmup-steps", $"{warmup}", "--train-steps", $"{trainSteps}",
+                 "--inference-batches", $"{inferenceBatches}"], threads,
+                "the PyTorch reference failed (needs Debian's python3-torch: apt-get install python3-torch)") is not { } reference)
             return 1;
-        }
-        var reference = JsonDocument.Parse(line).RootElement;
         double torchTrain = reference.GetProperty("train_tokens_per_s").GetDouble();
         double torchInference = reference.GetProperty("inference_sentences_per_s").GetDouble();
         Console.WriteLine($"PyTorch {reference.GetProperty("torch").GetString()}: build BLAS_INFO={reference.GetProperty("blas_build").GetString()}, loaded " +
             string.Join(", ", reference.GetProperty("blas_loaded").EnumerateArray().Select(e => e.GetString())) +
-            $"; OMP_WAIT_POLICY={start.Environment["OMP_WAIT_POLICY"]}, OPENBLAS_NUM_THREADS={threads}");
+            $"; OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "PASSIVE"}, OPENBLAS_NUM_THREADS={threads}");
 
         Console.WriteLine();
         Console.WriteLine($"{"",-22} {"Sentio",10} {"PyTorch",10} {"Sentio/PyTorch",15}");

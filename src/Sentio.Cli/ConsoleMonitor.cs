@@ -13,7 +13,6 @@ internal sealed class ConsoleMonitor(TextWriter output) : ITrainingMonitor
     private readonly TrainingProgress status = new(StatusInterval);
     private ProgressContext? progress;
     private ProgressTask? task;
-    private string stageName = "";
 
     public static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
 
@@ -34,7 +33,6 @@ internal sealed class ConsoleMonitor(TextWriter output) : ITrainingMonitor
 
     public void BeginStage(string name, int total)
     {
-        stageName = name;
         status.BeginStage(name, total);
         if (progress == null)
         {
@@ -55,7 +53,7 @@ internal sealed class ConsoleMonitor(TextWriter output) : ITrainingMonitor
     public void TrainingStepEnded(TrainingStep step)
     {
         status.StepEnded(step);
-        if (task != null) task.Description = Markup.Escape($"{stageName} · {status.Status}");
+        if (task != null) task.Description = Markup.Escape($"{status.Stage} · {status.Status}");
         else if (status.TakeLine() is { } line) output.WriteLine($"[{DateTime.Now:HH:mm:ss}]   {line}");
     }
 

@@ -8,7 +8,6 @@ namespace Sentio.Training;
 public sealed class TrainingProgress(TimeSpan lineInterval, TimeProvider? clock = null)
 {
     private readonly TimeProvider time = clock ?? TimeProvider.System;
-    private string stage = "";
     private int total;
     private int done;
     private int stepsThisRun;
@@ -21,7 +20,7 @@ public sealed class TrainingProgress(TimeSpan lineInterval, TimeProvider? clock 
     /// <summary>Starts counting a new stage of <paramref name="totalSteps"/> steps (0 when unknown).</summary>
     public void BeginStage(string name, int totalSteps)
     {
-        stage = name;
+        Stage = name;
         total = totalSteps;
         done = stepsThisRun = 0;
         tokensThisRun = 0;
@@ -29,6 +28,9 @@ public sealed class TrainingProgress(TimeSpan lineInterval, TimeProvider? clock 
         meanLoss = null;
         stageStart = lastLine = time.GetTimestamp();
     }
+
+    /// <summary>The current stage's name, e.g. <c>epoch 2/3</c>.</summary>
+    public string Stage { get; private set; } = "";
 
     /// <summary>Steps done; steps skipped on resume count as done but not towards the rate.</summary>
     public void Advance(int steps) => done += steps;
@@ -67,6 +69,6 @@ public sealed class TrainingProgress(TimeSpan lineInterval, TimeProvider? clock 
     {
         if (time.GetElapsedTime(lastLine) < lineInterval) return null;
         lastLine = time.GetTimestamp();
-        return $"{stage}: {Status}";
+        return $"{Stage}: {Status}";
     }
 }

@@ -27,6 +27,9 @@ public sealed record OnnxQuantizerOptions
 /// <item>every <c>Gather</c> whose table is an fp32 initializer (word, position and segment embeddings): the table becomes
 /// int8, one symmetric scale for the whole table, and a <c>DequantizeLinear</c> restores the gathered rows.</item>
 /// </list>
+/// First, a <c>Transpose</c> of a 2-D fp32 initializer is folded into a transposed initializer (the constant folding ORT's
+/// <c>quant_pre_process</c> does), so a graph that keeps weights in the state dict's [out, in] layout, as Sentio's
+/// export does, has its MatMuls quantized too.
 /// Initializers no node reads any more (the fp32 weights) are dropped; names follow ORT's (<c>W_quantized</c>,
 /// <c>W_scale</c>, <c>W_zero_point</c>, <c>X_QuantizeLinear</c>).</summary>
 public static class OnnxQuantizer
@@ -102,6 +105,7 @@ public static class OnnxQuantizer
         var graph = result.Graph;
         if (graph.Initializer.Any(t => t.ExternalData.Count > 0))
             throw new SentioException($"{source}: weights stored in external data files are not supported; export into one file");
+        FoldWeightTransposes(graph);
         var floatInitializers = graph.Initializer.Where(t => t.DataType == Float).ToDictionary(t => t.Name);
         var quantizedActivations = new Dictionary<string, (string Quantized, string Scale, string ZeroPoint)>();
         var quantizedWeights = new HashSet<string>();
@@ -141,6 +145,8 @@ public static class OnnxQuantizer
             }
             else nodes.Add(node);
         }
+        if (quantizedWeights.Count == 0)
+            throw new SentioException($"{source}: no MatMul or Gather reads an fp32 initializer; there is nothing to quantize");
         graph.Node.Clear();
         graph.Node.AddRange(nodes);
         graph.Initializer.AddRange(added);
@@ -148,6 +154,39 @@ public static class OnnxQuantizer
         var unused = graph.Initializer.Where(t => !read.Contains(t.Name)).ToList();
         foreach (var tensor in unused) graph.Initializer.Remove(tensor);
         return result;
+    }
+
+    /// <summary>Replaces each <c>Transpose</c> (perm [1, 0] or none) of a 2-D fp32 initializer by the transposed initializer
+    /// <c>{name}_transposed</c>, rewiring its readers; the original goes with the other unread initializers.</summary>
+    private static void FoldWeightTransposes(GraphProto graph)
+    {
+        var initializers = graph.Initializer.Where(t => t.DataType == Float && t.Dims.Count == 2).ToDictionary(t => t.Name);
+        var outputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var renamed = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var node in graph.Node.ToList())
+        {
+            if (node.OpType != "Transpose" || node.Domain is not "" || outputs.Contains(node.Output[0])
+                || !initializers.TryGetValue(node.Input[0], out var weight)) continue;
+            var perm = node.Attribute.FirstOrDefault(a => a.Name == "perm");
+            if (perm is not null && !perm.Ints.SequenceEqual([1L, 0L])) continue;
+            string name = $"{weight.Name}_transposed";
+            if (!graph.Initializer.Any(t => t.Name == name)) graph.Initializer.Add(Transposed(weight, name));
+            renamed[node.Output[0]] = name;
+            graph.Node.Remove(node);
+        }
+        foreach (var node in graph.Node)
+            for (int i = 0; i < node.Input.Count; i++)
+                if (renamed.TryGetValue(node.Input[i], out string? name)) node.Input[i] = name;
+    }
+
+    private static TensorProto Transposed(TensorProto weight, string name)
+    {
+        float[] values = Floats(weight);
+        int rows = (int)weight.Dims[0], columns = (int)weight.Dims[1];
+        var transposed = new float[values.Length];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < columns; c++) transposed[c * rows + r] = values[r * columns + c];
+        return FloatTensor(name, [columns, rows], transposed);
     }
 
     /// <summary>A [K, N] weight as int8 with one symmetric scale per column n (ORT's per-channel axis 1 for MatMul).</summary>

@@ -122,7 +122,9 @@ public static class OnnxBench
         int[][] Ids(IEnumerable<string> group) => group.Select(t => scorer.Tokenizer.Encode(t, maxLength).InputIds).ToArray();
         string idsFile = Path.Combine(Path.GetTempPath(), $"sentio-onnx-bench-{Guid.NewGuid():N}.json");
         File.WriteAllText(idsFile, JsonSerializer.Serialize(new { batches = batches.Select(Ids), single = Ids(single) }));
-        var peer = BenchMachine.RunPeer(repoRoot, "onnx_bench_reference.py", ["--model", torchFolder, "--ids", idsFile, "--threads", $"{threads}"], threads,
+        // The peer reads the Hugging Face folder: a Sentio model folder keeps it in hf/.
+        string hfFolder = File.Exists(Path.Combine(torchFolder, "config.json")) ? torchFolder : Path.Combine(torchFolder, Sentio.Models.TransformerClassifier.HuggingFaceFolder);
+        var peer = BenchMachine.RunPeer(repoRoot, "onnx_bench_reference.py", ["--model", hfFolder, "--ids", idsFile, "--threads", $"{threads}"], threads,
             "the PyTorch reference failed (needs Debian's python3-torch; apt-get install -y libopenblas0-pthread for OpenBLAS)");
         File.Delete(idsFile);
         if (peer is not { } result) return null;

@@ -19,7 +19,7 @@ public static class ServeCommands
         var maxConcurrent = new Option<int?>("--max-concurrent-requests") { Description = $"Prediction requests at once; more get 503 with Retry-After [default: {defaults.MaxConcurrentRequests}]" };
         var retryAfter = new Option<int?>("--retry-after-seconds") { Description = $"Retry-After of a 503 [default: {defaults.RetryAfterSeconds}]" };
         var maxBatchTexts = new Option<int?>("--max-batch-texts") { Description = $"Texts gathered into one model call [default: {defaults.MaxBatchTexts}]" };
-        var maxBatchDelay = new Option<double?>("--max-batch-delay-ms") { Description = $"Longest a request waits in the queue for others to share its model call (time behind a busy model counts) [default: {defaults.MaxBatchDelayMilliseconds}]" };
+        var maxBatchDelay = new Option<double?>("--max-batch-delay-ms") { Description = $"Longest the batcher waits for more requests to share a model call (never more than a tenth of the last call) [default: {defaults.MaxBatchDelayMilliseconds}]" };
         var backend = SentioCommandLine.BackendOption();
         var command = new Command("serve", "Serve a model over HTTP: POST /v1/predict, /v1/predict/csv, GET /v1/labels, /healthz, /readyz, /metrics, /openapi/v1.json and a web page at /.")
         {

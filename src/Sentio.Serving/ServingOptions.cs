@@ -29,8 +29,8 @@ public sealed record ServingOptions
     /// A request with more texts still runs as one call.</summary>
     public int MaxBatchTexts { get; init; } = 64;
 
-    /// <summary>How long a request may wait in the micro-batcher's queue for others to share its model call, in
-    /// milliseconds; time it spent queued behind a busy model counts, so under backlog nothing waits longer. Default 2.</summary>
+    /// <summary>How long the micro-batcher, with room left in a batch, waits for more requests to share the model call,
+    /// in milliseconds; once the model has run, the wait is also at most a tenth of its last call. Default 2.</summary>
     public double MaxBatchDelayMilliseconds { get; init; } = 2;
 
     /// <summary>With a key, every <c>/v1/</c> request needs <c>Authorization: Bearer KEY</c> (401 without it).

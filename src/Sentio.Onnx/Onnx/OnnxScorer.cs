@@ -11,8 +11,11 @@ public sealed record OnnxScorerOptions
     /// when several sessions share a machine.</summary>
     public int IntraOpThreads { get; init; }
 
-    /// <summary>Texts per session run; each batch is padded only to its own longest text.</summary>
-    public int BatchSize { get; init; } = 32;
+    /// <summary>Texts per session run; each batch is padded only to its own longest text. Default 8: with texts sorted by
+    /// length, small runs waste the least on padding, and ONNX Runtime's per-run cost is small (the fine-tuned MiniLM int8
+    /// on 2 cores, GoEmotions texts: 250-354 sentences/s at 8, 271-280 at 32; in calls of 16 unsorted texts, as a server
+    /// gets them, 209-224 against 161-166).</summary>
+    public int BatchSize { get; init; } = 8;
 
     /// <summary>Batches texts of similar token length together (results keep the input order), so padding wastes little.</summary>
     public bool SortByLength { get; init; } = true;

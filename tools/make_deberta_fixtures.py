@@ -28,11 +28,7 @@ import os
 
 import torch
 
-from make_transformer_fixtures import OUT, activation, label_maps, save_safetensors
-
-
-def act(name):
-    return torch.tanh if name == "tanh" else activation(name)
+from make_transformer_fixtures import OUT, BertIntermediate, DenseLayerNorm, activation, label_maps, save_safetensors
 
 
 def pos_att_type(c):
@@ -71,7 +67,7 @@ class ContextPooler(torch.nn.Module):
     def __init__(self, c):
         super().__init__()
         self.dense = torch.nn.Linear(c["hidden_size"], c["hidden_size"])
-        self.act = act(c.get("pooler_hidden_act", "gelu"))
+        self.act = activation(c.get("pooler_hidden_act", "gelu"))
 
     def forward(self, hidden):
         return self.act(self.dense(hidden[:, 0]))
@@ -156,18 +152,6 @@ class DisentangledSelfAttention(torch.nn.Module):
         return score
 
 
-class DenseLayerNorm(torch.nn.Module):
-    """DebertaV2SelfOutput / DebertaV2Output: dense → dropout → LayerNorm(x + residual)."""
-
-    def __init__(self, c, inputs):
-        super().__init__()
-        self.dense = torch.nn.Linear(inputs, c["hidden_size"])
-        self.LayerNorm = torch.nn.LayerNorm(c["hidden_size"], c["layer_norm_eps"])
-
-    def forward(self, x, residual):
-        return self.LayerNorm(self.dense(x) + residual)
-
-
 class DebertaV2Attention(torch.nn.Module):
     def __init__(self, c):
         super().__init__()
@@ -178,14 +162,8 @@ class DebertaV2Attention(torch.nn.Module):
         return self.output(getattr(self, "self")(hidden, mask, relative_pos, rel_embeddings), hidden)
 
 
-class DebertaV2Intermediate(torch.nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.dense = torch.nn.Linear(c["hidden_size"], c["intermediate_size"])
-        self.act = act(c["hidden_act"])
-
-    def forward(self, x):
-        return self.act(self.dense(x))
+class DebertaV2Intermediate(BertIntermediate):
+    """modeling_deberta_v2 copies BertIntermediate unchanged."""
 
 
 class DebertaV2Layer(torch.nn.Module):
@@ -213,7 +191,7 @@ class ConvLayer(torch.nn.Module):
         out = self.conv(hidden_states.permute(0, 2, 1).contiguous()).permute(0, 2, 1).contiguous()
         rmask = (1 - input_mask).bool()
         out.masked_fill_(rmask.unsqueeze(-1).expand(out.size()), 0)
-        out = act(self.conv_act)(out)
+        out = activation(self.conv_act)(out)
         layer_norm_input = residual_states + out
         output = self.LayerNorm(layer_norm_input).to(layer_norm_input)
         return output * input_mask.unsqueeze(2).to(output.dtype)

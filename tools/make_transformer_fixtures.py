@@ -81,6 +81,8 @@ def activation(name):
         return lambda x: 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
     if name == "relu":
         return torch.relu
+    if name == "tanh":  # DeBERTa's pooler_hidden_act
+        return torch.tanh
     raise ValueError(name)
 
 

@@ -8,24 +8,9 @@ public class CommandLineTests
 {
     private static (int Exit, string Output, string Error) Sentio(params string[] args) => CliRunner.Run(args);
 
-    private static string WriteConfig(string folder, string extra = "")
-    {
-        string path = Path.Combine(folder, "semeval.yaml");
-        File.WriteAllText(path, $"""
-            seed: 5
-            data:
-              dataset: semeval2025-track-a
-            model:
-              architecture: sentio.NGramLinear.v1
-              c: 2.0
-            {extra}
-            """);
-        return path;
-    }
-
     private static string Train(string folder)
     {
-        var (exit, output, error) = Sentio("train", "--config", WriteConfig(folder), "--output-dir", Path.Combine(folder, "runs"), "--data-dir", TestPaths.SharedData);
+        var (exit, output, error) = Sentio("train", "--config", SemEvalLinearConfig.Write(folder, "semeval.yaml"), "--output-dir", Path.Combine(folder, "runs"), "--data-dir", TestPaths.SharedData);
         Assert.True(exit == 0, error + output);
         return Directory.GetDirectories(Path.Combine(folder, "runs")).Single();
     }
@@ -104,7 +89,7 @@ public class CommandLineTests
         Assert.Equal(1, exit);
         Assert.Equal($"sentio: error: {Path.Combine(folder, "missing.yaml")}: config file not found", error.Trim());
 
-        (exit, _, error) = Sentio("train", "--config", WriteConfig(folder, "thresholds: { strategy: maybe }"));
+        (exit, _, error) = Sentio("train", "--config", SemEvalLinearConfig.Write(folder, "semeval.yaml", section: "thresholds: { strategy: maybe }"));
         Assert.Equal(1, exit);
         Assert.Contains("thresholds.strategy: expected one of global, per_label, got \"maybe\"", error);
         Assert.Single(error.Trim().Split('\n'));

@@ -13,21 +13,6 @@ public class EnsembleCommandTests
 {
     private static (int Exit, string Output, string Error) Sentio(params string[] args) => CliRunner.Run(args);
 
-    private static string WriteConfig(string folder, string name, string features)
-    {
-        string path = Path.Combine(folder, name);
-        File.WriteAllText(path, $"""
-            seed: 5
-            data:
-              dataset: semeval2025-track-a
-            model:
-              architecture: sentio.NGramLinear.v1
-              c: 2.0
-              {features}
-            """);
-        return path;
-    }
-
     private static JsonElement Json(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement;
 
     private static double MacroF1(string metricsJson) => Json(metricsJson).GetProperty("macro_avg").GetProperty("f1").GetDouble();
@@ -38,7 +23,7 @@ public class EnsembleCommandTests
     public void Cv_refine_ensemble_and_submission_write_runs_that_eval_and_predict_accept()
     {
         string folder = TestPaths.NewTempDirectory(), runs = Path.Combine(folder, "runs");
-        var (exit, output, error) = Sentio("cv", "--config", WriteConfig(folder, "cv.yaml", "char_ngrams: null"), "--folds", "3",
+        var (exit, output, error) = Sentio("cv", "--config", SemEvalLinearConfig.Write(folder, "cv.yaml", modelKey: "char_ngrams: null"), "--folds", "3",
             "--output-dir", runs, "--data-dir", TestPaths.SharedData);
         Assert.True(exit == 0, error + output);
         string cv = NewestRun(runs);
@@ -98,7 +83,7 @@ public class EnsembleCommandTests
         Assert.Equal(MacroF1(Path.Combine(refined, "metrics", "test.json")), MacroF1(Path.Combine(refined, "eval", "metrics.json")), 12);
 
         // an ensemble of the cv run and a word-only single run: equal weights average the saved probabilities
-        (exit, _, error) = Sentio("train", "--config", WriteConfig(folder, "chars.yaml", "word_ngrams: null"), "--output-dir", runs, "--data-dir", TestPaths.SharedData);
+        (exit, _, error) = Sentio("train", "--config", SemEvalLinearConfig.Write(folder, "chars.yaml", modelKey: "word_ngrams: null"), "--output-dir", runs, "--data-dir", TestPaths.SharedData);
         Assert.True(exit == 0, error);
         string single = NewestRun(runs);
         string ensembles = Path.Combine(folder, "ensembles");

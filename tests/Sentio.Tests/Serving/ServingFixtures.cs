@@ -13,14 +13,7 @@ public sealed class LinearRunFixture
     public LinearRunFixture()
     {
         string folder = TestPaths.NewTempDirectory();
-        var config = TrainConfig.Parse("""
-            seed: 5
-            data:
-              dataset: semeval2025-track-a
-            model:
-              architecture: sentio.NGramLinear.v1
-              c: 2.0
-            """, "semeval.yaml");
+        var config = TrainConfig.Parse(SemEvalLinearConfig.Yaml(), "semeval.yaml");
         RunPath = TrainingRun.Execute(config, folder, Path.Combine(folder, "runs"), TestPaths.SharedData, SilentMonitor.Instance).Run.Path;
     }
 

@@ -39,9 +39,9 @@ public static class EnsembleCommands
 
     public static Command RefineCommand(TextWriter output)
     {
-        var run = new Option<string>("--run") { Description = "A run directory written by 'sentio cv' (it needs predictions/oof.csv)", Required = true };
+        var run = new Option<string>("--run") { Description = "A run directory: from 'sentio cv' the refiner trains on its out-of-fold predictions; from 'sentio train' or 'sentio ensemble' on one half of its validation predictions, stopping early and tuning thresholds on the other", Required = true };
         var refiner = new Option<string?>("--refiner") { Description = "YAML refiner options (see configs/refiner/label-graph.yaml); default: the documented defaults" };
-        var command = new Command("refine", "Train a label-correlation graph refiner (GCN) on a cv run's out-of-fold predictions; writes <run>/refined/ (a run directory) with the ablation in refiner.json and ablation.md.")
+        var command = new Command("refine", "Train a label-correlation graph refiner (GCN) on a run's saved predictions (a cv run's out-of-fold ones, else half of validation); writes <run>/refined/ (a run directory) with the ablation in refiner.json and ablation.md.")
         {
             run, refiner,
         };

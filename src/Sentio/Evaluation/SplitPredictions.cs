@@ -19,6 +19,25 @@ public sealed record SplitPredictions(IReadOnlyList<string> LabelNames, IReadOnl
 
     public int Count => Ids.Count;
 
+    /// <summary>The given rows, in the given order.</summary>
+    public SplitPredictions Rows(IReadOnlyList<int> rows)
+    {
+        int labels = LabelNames.Count;
+        var truth = new bool[rows.Count, labels];
+        var probabilities = new double[rows.Count, labels];
+        for (int r = 0; r < rows.Count; r++)
+            for (int j = 0; j < labels; j++)
+            {
+                truth[r, j] = Truth[rows[r], j];
+                probabilities[r, j] = Probabilities[rows[r], j];
+            }
+        return new SplitPredictions(LabelNames, rows.Select(r => Ids[r]).ToArray(), truth, probabilities);
+    }
+
+    /// <summary>The truth as a dataset of empty texts (for the splitters, which read only the labels).</summary>
+    public MultiLabelDataset TruthAsDataset() => new(LabelNames, Enumerable.Range(0, Count)
+        .Select(i => new TextExample(Ids[i], "", Enumerable.Range(0, LabelNames.Count).Where(j => Truth[i, j]).ToArray())).ToArray());
+
     public void Save(string path)
     {
         string[] header = ["id", .. LabelNames.Select(l => $"{l}_true"), .. LabelNames.Select(l => $"{l}_probability")];

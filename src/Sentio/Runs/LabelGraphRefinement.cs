@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Sentio.Catalog;
+using Sentio.Data;
 using Sentio.Evaluation;
 using Sentio.IO;
 using Sentio.Models;
@@ -33,39 +34,59 @@ public sealed record RefinerSummary(string BaseRun, LabelGraphRefinerOptions Opt
 /// <summary>What <see cref="LabelGraphRefinement.Execute"/> produced.</summary>
 public sealed record RefinementResult(RunDirectory Run, RefinerTrainingSummary Training, RefinerAblation Ablation, MetricsReport Validation, MetricsReport Test);
 
-/// <summary>Trains a <see cref="LabelGraphRefiner"/> on a <c>sentio cv</c> run (<c>sentio refine</c>,
+/// <summary>Trains a <see cref="LabelGraphRefiner"/> on a run's saved probabilities (<c>sentio refine</c>,
 /// <c>sentio cv --refiner</c>) and measures what it adds.
-/// <para>The graph comes from the training labels (the truth column of <c>predictions/oof.csv</c>); the GCN trains on
-/// the out-of-fold probabilities of the training texts, so it never sees scores of texts a fold model was fitted on,
-/// and stops early on the validation loss (validation probabilities: the fold-average ensemble's). Validation and
-/// test are refined from the saved probabilities; the base model is not re-run.</para>
-/// <para>Ablation: the base with its out-of-fold thresholds (the cv run as is); the base and the refined model each
-/// with thresholds tuned on validation (the like-for-like pair; validation F1 is then optimistic, test F1 is not).</para>
-/// <para>Writes <c>{cv run}/refined/</c> (or <c>refined-2</c>, ...), a run directory whose model is the refiner over a
-/// copy of the cv run's model, plus <c>refiner.json</c> and <c>ablation.md</c>.</para></summary>
+/// <para>A <c>sentio cv</c> run: the graph comes from the training labels (the truth column of
+/// <c>predictions/oof.csv</c>); the GCN trains on the out-of-fold probabilities of the training texts, so it never sees
+/// scores of texts a fold model was fitted on, and stops early on the validation loss (validation probabilities: the
+/// fold-average ensemble's). Ablation: the base with its out-of-fold thresholds (the cv run as is); the base and the
+/// refined model each with thresholds tuned on validation (the like-for-like pair; validation F1 is then optimistic,
+/// test F1 is not).</para>
+/// <para>Any other run (<c>sentio train</c>, <c>sentio ensemble</c>), whose training-set scores come from models fitted
+/// on those texts: validation is split in two halves (iterative stratification, the config's seed). The graph comes from
+/// the first half's labels and the GCN trains on its probabilities; it stops early on the second half, where both the
+/// base's and the refined model's thresholds are then tuned (the like-for-like pair), beside the base with its own
+/// thresholds (tuned on all of validation).</para>
+/// <para>Validation and test are refined from the saved probabilities; the base model is not re-run. Writes
+/// <c>{run}/refined/</c> (or <c>refined-2</c>, ...), a run directory whose model is the refiner over a copy of the run's
+/// model, plus <c>refiner.json</c> and <c>ablation.md</c>.</para></summary>
 public static class LabelGraphRefinement
 {
-    /// <exception cref="SentioException">The run lacks predictions/oof.csv (not a cv run) or another file.</exception>
-    public static RefinementResult Execute(string cvRunPath, LabelGraphRefinerOptions options, ITrainingMonitor monitor, CancellationToken cancellation = default)
+    /// <exception cref="SentioException">The run lacks a predictions file, or their labels differ.</exception>
+    public static RefinementResult Execute(string runPath, LabelGraphRefinerOptions options, ITrainingMonitor monitor, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
-        var baseRun = RunDirectory.Open(cvRunPath);
-        string oofPath = baseRun.Predictions(CrossValidation.OutOfFoldSplit);
-        if (!File.Exists(oofPath)) throw new SentioException($"{oofPath}: not found; the refiner trains on the out-of-fold predictions of a 'sentio cv' run");
-        var outOfFold = SplitPredictions.Load(oofPath);
+        var baseRun = RunDirectory.Open(runPath);
         var validation = SplitPredictions.Load(baseRun.Predictions("validation"));
         var test = SplitPredictions.Load(baseRun.Predictions("test"));
-        var labels = outOfFold.LabelNames;
-        foreach (var (split, predictions) in new[] { ("validation", validation), ("test", test) })
-            if (!predictions.LabelNames.SequenceEqual(labels))
-                throw SentioException.At(baseRun.Predictions(split), 1, $"labels {string.Join(",", predictions.LabelNames)} differ from {string.Join(",", labels)} in {oofPath}");
+        var labels = validation.LabelNames;
+        if (!test.LabelNames.SequenceEqual(labels))
+            throw SentioException.At(baseRun.Predictions("test"), 1, $"labels {string.Join(",", test.LabelNames)} differ from {string.Join(",", labels)} in {baseRun.Predictions("validation")}");
         var config = TrainConfig.Load(baseRun.Config);
         var thresholdOptions = config.Thresholds;
 
-        var refiner = new LabelGraphRefiner(options, labels, LabelGraph.ConditionalProbabilities(outOfFold.Truth), ModelCatalog.Load(baseRun.Model), config.Seed);
+        // What the GCN fits on and what it stops early (and, without out-of-fold scores, tunes thresholds) on.
+        string oofPath = baseRun.Predictions(CrossValidation.OutOfFoldSplit);
+        bool crossValidated = File.Exists(oofPath);
+        SplitPredictions fitOn, stopOn;
+        if (crossValidated)
+        {
+            fitOn = SplitPredictions.Load(oofPath);
+            if (!fitOn.LabelNames.SequenceEqual(labels))
+                throw SentioException.At(oofPath, 1, $"labels {string.Join(",", fitOn.LabelNames)} differ from {string.Join(",", labels)} in {baseRun.Predictions("validation")}");
+            stopOn = validation;
+        }
+        else
+        {
+            int[] half = IterativeStratification.Split(validation.TruthAsDataset(), [0.5, 0.5], config.Seed);
+            fitOn = validation.Rows(Enumerable.Range(0, validation.Count).Where(i => half[i] == 0).ToArray());
+            stopOn = validation.Rows(Enumerable.Range(0, validation.Count).Where(i => half[i] == 1).ToArray());
+        }
+
+        var refiner = new LabelGraphRefiner(options, labels, LabelGraph.ConditionalProbabilities(fitOn.Truth), ModelCatalog.Load(baseRun.Model), config.Seed);
         using (refiner)
         {
-            var training = refiner.FitOnScores(outOfFold.Probabilities, outOfFold.Truth, validation.Probabilities, validation.Truth,
+            var training = refiner.FitOnScores(fitOn.Probabilities, fitOn.Truth, stopOn.Probabilities, stopOn.Truth,
                 new FitContext(monitor, Cancellation: cancellation));
 
             monitor.BeginStage("saving the refined run", 0);
@@ -75,18 +96,22 @@ public static class LabelGraphRefinement
 
             var refinedValidation = validation with { Probabilities = refiner.Refine(validation.Probabilities) };
             var refinedTest = test with { Probabilities = refiner.Refine(test.Probabilities) };
-            var refinedThresholds = thresholdOptions.Tune(refinedValidation);
+            var tuneOn = crossValidated ? validation : stopOn;
+            var refinedThresholds = thresholdOptions.Tune(tuneOn with { Probabilities = refiner.Refine(tuneOn.Probabilities) });
             refinedThresholds.Save(run.Thresholds);
             var validationReport = RunWriter.Measure(run, "validation", refinedValidation, refinedThresholds);
             var testReport = RunWriter.Measure(run, "test", refinedTest, refinedThresholds);
 
-            var outOfFoldThresholds = ThresholdSet.Load(baseRun.Thresholds, labels);
-            var baseValidationThresholds = thresholdOptions.Tune(validation);
+            var ownThresholds = ThresholdSet.Load(baseRun.Thresholds, labels);
+            var baseThresholds = thresholdOptions.Tune(tuneOn);
+            string tunedOn = crossValidated ? "validation" : "validation, second half";
             var ablation = new RefinerAblation(
             [
-                Row("base (cv fold average)", "out-of-fold", validation, test, outOfFoldThresholds),
-                Row("base (cv fold average)", "validation", validation, test, baseValidationThresholds),
-                new AblationRow("base + label-graph refiner", "validation", validationReport.MacroAvg.F1, testReport.MacroAvg.F1, testReport.MicroAvg.F1),
+                crossValidated
+                    ? Row("base (cv fold average)", "out-of-fold", validation, test, ownThresholds)
+                    : Row("base", "validation (its own)", validation, test, ownThresholds),
+                Row(crossValidated ? "base (cv fold average)" : "base", tunedOn, validation, test, baseThresholds),
+                new AblationRow("base + label-graph refiner", tunedOn, validationReport.MacroAvg.F1, testReport.MacroAvg.F1, testReport.MicroAvg.F1),
             ]);
             AtomicFile.WriteJson(Path.Combine(run.Path, "refiner.json"), new RefinerSummary(baseRun.Path, options, training, ablation));
             AtomicFile.WriteText(Path.Combine(run.Path, "ablation.md"),

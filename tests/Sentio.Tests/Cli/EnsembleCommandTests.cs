@@ -86,6 +86,15 @@ public class EnsembleCommandTests
         (exit, _, error) = Sentio("train", "--config", SemEvalLinearConfig.Write(folder, "chars.yaml", modelKey: "word_ngrams: null"), "--output-dir", runs, "--data-dir", TestPaths.SharedData);
         Assert.True(exit == 0, error);
         string single = NewestRun(runs);
+
+        // a run without out-of-fold scores: the refiner fits on half of validation; the base keeps its own thresholds' F1
+        (exit, output, error) = Sentio("refine", "--run", single, "--refiner", refinerOptions);
+        Assert.True(exit == 0, error + output);
+        var rows = Json(Path.Combine(single, "refined", "refiner.json")).GetProperty("ablation").GetProperty("rows");
+        Assert.Equal(["base", "base", "base + label-graph refiner"], rows.EnumerateArray().Select(r => r.GetProperty("model").GetString()));
+        Assert.Equal(["validation (its own)", "validation, second half", "validation, second half"], rows.EnumerateArray().Select(r => r.GetProperty("thresholds").GetString()));
+        Assert.Equal(MacroF1(Path.Combine(single, "metrics", "test.json")), rows[0].GetProperty("test_macro_f1").GetDouble(), 12);
+        Assert.Equal(MacroF1(Path.Combine(single, "refined", "metrics", "test.json")), rows[2].GetProperty("test_macro_f1").GetDouble(), 12);
         string ensembles = Path.Combine(folder, "ensembles");
         (exit, output, error) = Sentio("ensemble", "--runs", cv, single, "--output-dir", ensembles);
         Assert.True(exit == 0, error + output);

@@ -176,6 +176,20 @@ public class ServingApiTests(LinearRunFixture run) : IClassFixture<LinearRunFixt
     }
 
     [Fact]
+    public async Task Once_the_model_has_run_the_batching_wait_is_at_most_a_tenth_of_its_last_call()
+    {
+        // A 3 s window: the first call (no history) waits all of it for company; the linear model's call then takes
+        // milliseconds, so a lone request afterwards waits a tenth of that, not 3 s.
+        await using var server = await TestServer.StartAsync(run.RunPath, new ServingOptions { MaxBatchDelayMilliseconds = 3000 });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await server.PostJsonAsync("/v1/predict", PredictBody(["first"]), HttpStatusCode.OK);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 2.9, 60);
+        clock.Restart();
+        await server.PostJsonAsync("/v1/predict", PredictBody(["second"]), HttpStatusCode.OK);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 0, 1.5);
+    }
+
+    [Fact]
     public async Task Concurrent_requests_share_model_batches_and_each_gets_its_own_rows()
     {
         // A long batching window, so requests fired together land in one or two model calls.

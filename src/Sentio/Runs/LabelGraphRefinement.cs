@@ -60,8 +60,12 @@ public static class LabelGraphRefinement
         var validation = SplitPredictions.Load(baseRun.Predictions("validation"));
         var test = SplitPredictions.Load(baseRun.Predictions("test"));
         var labels = validation.LabelNames;
-        if (!test.LabelNames.SequenceEqual(labels))
-            throw SentioException.At(baseRun.Predictions("test"), 1, $"labels {string.Join(",", test.LabelNames)} differ from {string.Join(",", labels)} in {baseRun.Predictions("validation")}");
+        void RequireLabels(SplitPredictions predictions, string path)
+        {
+            if (!predictions.LabelNames.SequenceEqual(labels))
+                throw SentioException.At(path, 1, $"labels {string.Join(",", predictions.LabelNames)} differ from {string.Join(",", labels)} in {baseRun.Predictions("validation")}");
+        }
+        RequireLabels(test, baseRun.Predictions("test"));
         var config = TrainConfig.Load(baseRun.Config);
         var thresholdOptions = config.Thresholds;
 
@@ -69,18 +73,19 @@ public static class LabelGraphRefinement
         string oofPath = baseRun.Predictions(CrossValidation.OutOfFoldSplit);
         bool crossValidated = File.Exists(oofPath);
         SplitPredictions fitOn, stopOn;
+        int[]? secondHalf = null;
         if (crossValidated)
         {
             fitOn = SplitPredictions.Load(oofPath);
-            if (!fitOn.LabelNames.SequenceEqual(labels))
-                throw SentioException.At(oofPath, 1, $"labels {string.Join(",", fitOn.LabelNames)} differ from {string.Join(",", labels)} in {baseRun.Predictions("validation")}");
+            RequireLabels(fitOn, oofPath);
             stopOn = validation;
         }
         else
         {
             int[] half = IterativeStratification.Split(validation.TruthAsDataset(), [0.5, 0.5], config.Seed);
             fitOn = validation.Rows(Enumerable.Range(0, validation.Count).Where(i => half[i] == 0).ToArray());
-            stopOn = validation.Rows(Enumerable.Range(0, validation.Count).Where(i => half[i] == 1).ToArray());
+            secondHalf = Enumerable.Range(0, validation.Count).Where(i => half[i] == 1).ToArray();
+            stopOn = validation.Rows(secondHalf);
         }
 
         var refiner = new LabelGraphRefiner(options, labels, LabelGraph.ConditionalProbabilities(fitOn.Truth), ModelCatalog.Load(baseRun.Model), config.Seed);
@@ -96,14 +101,14 @@ public static class LabelGraphRefinement
 
             var refinedValidation = validation with { Probabilities = refiner.Refine(validation.Probabilities) };
             var refinedTest = test with { Probabilities = refiner.Refine(test.Probabilities) };
-            var tuneOn = crossValidated ? validation : stopOn;
-            var refinedThresholds = thresholdOptions.Tune(tuneOn with { Probabilities = refiner.Refine(tuneOn.Probabilities) });
+            // Thresholds are tuned where the GCN stopped early: all of validation, or its second half.
+            var refinedThresholds = thresholdOptions.Tune(secondHalf is null ? refinedValidation : refinedValidation.Rows(secondHalf));
             refinedThresholds.Save(run.Thresholds);
             var validationReport = RunWriter.Measure(run, "validation", refinedValidation, refinedThresholds);
             var testReport = RunWriter.Measure(run, "test", refinedTest, refinedThresholds);
 
             var ownThresholds = ThresholdSet.Load(baseRun.Thresholds, labels);
-            var baseThresholds = thresholdOptions.Tune(tuneOn);
+            var baseThresholds = thresholdOptions.Tune(stopOn);
             string tunedOn = crossValidated ? "validation" : "validation, second half";
             var ablation = new RefinerAblation(
             [

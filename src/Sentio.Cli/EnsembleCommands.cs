@@ -56,11 +56,11 @@ public static class EnsembleCommands
 
     public static Command EnsembleCommand(TextWriter output)
     {
-        var runs = new Option<string[]>("--runs") { Description = "Two or more run directories over the same data (their predictions/validation.csv and test.csv)", Required = true, AllowMultipleArgumentsPerToken = true };
-        var weights = new Option<string>("--weights") { Description = "equal, or tune (coordinate search on validation macro-F1)", DefaultValueFactory = _ => "equal" };
+        var runs = new Option<string[]>("--runs") { Description = "Two or more run directories over the same data (their predictions/validation.csv and test.csv; from 'sentio cv', also predictions/oof.csv)", Required = true, AllowMultipleArgumentsPerToken = true };
+        var weights = new Option<string>("--weights") { Description = "equal, or tune (coordinate search on the macro-F1 of validation, or of the pooled out-of-fold predictions when every run is from 'sentio cv')", DefaultValueFactory = _ => "equal" };
         weights.AcceptOnlyFromAmong("equal", "tune");
         var outputDir = new Option<string>("--output-dir") { Description = "Where the new run directory is created", DefaultValueFactory = _ => "runs" };
-        var command = new Command("ensemble", "Average the probabilities of several runs, tune thresholds on the averaged validation probabilities; writes a run directory whose model is the weighted ensemble of the runs' models.")
+        var command = new Command("ensemble", "Average the probabilities of several runs, tune thresholds on the averaged validation probabilities (on the averaged out-of-fold ones when every run is from 'sentio cv'); writes a run directory whose model is the weighted ensemble of the runs' models.")
         {
             runs, weights, outputDir,
         };
@@ -71,6 +71,8 @@ public static class EnsembleCommands
             output.WriteLine($"Run directory: {result.Run.Path}");
             for (int m = 0; m < result.Members.Count; m++)
                 output.WriteLine($"  weight {result.Weights[m]:F3}  {result.Members[m]}  (its own test macro-F1 {result.MemberTestMacroF1[m]:F4})");
+            if (result.OutOfFold is { } outOfFold)
+                output.WriteLine($"Weights and thresholds tuned out of fold: pooled out-of-fold macro-F1 {outOfFold.MacroAvg.F1:F4}, micro-F1 {outOfFold.MicroAvg.F1:F4}");
             output.WriteLine($"Ensemble: validation macro-F1 {result.Validation.MacroAvg.F1:F4}; test macro-F1 {result.Test.MacroAvg.F1:F4}, micro-F1 {result.Test.MicroAvg.F1:F4}");
             return 0;
         });

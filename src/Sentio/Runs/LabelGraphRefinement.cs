@@ -36,13 +36,13 @@ public sealed record RefinementResult(RunDirectory Run, RefinerTrainingSummary T
 
 /// <summary>Trains a <see cref="LabelGraphRefiner"/> on a run's saved probabilities (<c>sentio refine</c>,
 /// <c>sentio cv --refiner</c>) and measures what it adds.
-/// <para>A <c>sentio cv</c> run: the graph comes from the training labels (the truth column of
+/// <para>A run with out-of-fold predictions (<c>sentio cv</c>, or <c>sentio ensemble</c> of cv runs): the graph comes from the training labels (the truth column of
 /// <c>predictions/oof.csv</c>); the GCN trains on the out-of-fold probabilities of the training texts, so it never sees
 /// scores of texts a fold model was fitted on, and stops early on the validation loss (validation probabilities: the
 /// fold-average ensemble's). Ablation: the base with its out-of-fold thresholds (the cv run as is); the base and the
 /// refined model each with thresholds tuned on validation (the like-for-like pair; validation F1 is then optimistic,
 /// test F1 is not).</para>
-/// <para>Any other run (<c>sentio train</c>, <c>sentio ensemble</c>), whose training-set scores come from models fitted
+/// <para>Any other run (<c>sentio train</c>, <c>sentio ensemble</c> of such runs), whose training-set scores come from models fitted
 /// on those texts: validation is split in two halves (iterative stratification, the config's seed). The graph comes from
 /// the first half's labels and the GCN trains on its probabilities; it stops early on the second half, where both the
 /// base's and the refined model's thresholds are then tuned (the like-for-like pair), beside the base with its own

@@ -14,27 +14,35 @@ public enum EnsembleWeighting
     /// <summary>Every run counts the same.</summary>
     Equal,
 
-    /// <summary>Weights chosen on validation by <see cref="RunEnsemble.TuneWeights"/>.</summary>
+    /// <summary>Weights chosen by <see cref="RunEnsemble.TuneWeights"/> on validation, or out of fold for cv runs.</summary>
     Tune,
 }
 
 /// <summary>One member run as <c>ensemble.json</c> records it; F1 scores use the run's own thresholds.</summary>
-public sealed record EnsembleMemberRun(string Run, string Folder, double Weight, double ValidationMacroF1, double TestMacroF1);
+/// <param name="OutOfFoldMacroF1">Its pooled out-of-fold macro-F1, when the ensemble was tuned out of fold.</param>
+public sealed record EnsembleMemberRun(string Run, string Folder, double Weight, double ValidationMacroF1, double TestMacroF1, double? OutOfFoldMacroF1);
 
 /// <summary>The summary saved as <c>ensemble.json</c>.</summary>
 /// <param name="Weighting">equal or tune.</param>
-public sealed record EnsembleSummary(string Weighting, IReadOnlyList<EnsembleMemberRun> Members, double ValidationMacroF1, double TestMacroF1, double TestMicroF1);
+/// <param name="TunedOn">The split the weights and thresholds were chosen on: <c>oof</c> or <c>validation</c>.</param>
+/// <param name="PooledOutOfFoldMacroF1">Macro-F1 of the averaged out-of-fold predictions with the thresholds tuned on
+/// them (optimistic by that tuning, as <see cref="CrossValidationSummary.PooledOutOfFoldMacroF1"/>); null when tuned on
+/// validation.</param>
+public sealed record EnsembleSummary(string Weighting, string TunedOn, IReadOnlyList<EnsembleMemberRun> Members, double? PooledOutOfFoldMacroF1,
+    double ValidationMacroF1, double TestMacroF1, double TestMicroF1);
 
 /// <summary>What <see cref="RunEnsemble.Execute"/> produced.</summary>
 /// <param name="Members">The member run directories, in the order given.</param>
 /// <param name="Weights">[members], summing to 1.</param>
 /// <param name="MemberTestMacroF1">[members]: each run alone, with its own thresholds.</param>
+/// <param name="OutOfFold">The averaged out-of-fold predictions' metrics, when every member is a <c>sentio cv</c> run.</param>
 public sealed record RunEnsembleResult(
     RunDirectory Run,
     IReadOnlyList<string> Members,
     IReadOnlyList<double> Weights,
     IReadOnlyList<double> MemberTestMacroF1,
     ThresholdSet Thresholds,
+    MetricsReport? OutOfFold,
     MetricsReport Validation,
     MetricsReport Test);
 
@@ -45,7 +53,11 @@ public sealed record RunEnsembleResult(
 /// <para>config.yaml and split_report.json are the first run's: every run must have been evaluated on the same
 /// validation and test texts (same ids, labels and truth, in the same order), which is checked.</para>
 /// <para>With tuned weights, validation chooses both the weights and the thresholds, so the ensemble's validation
-/// F1 is optimistic; its test F1 is not.</para></summary>
+/// F1 is optimistic; its test F1 is not.</para>
+/// <para>When every member is a <c>sentio cv</c> run (<c>predictions/oof.csv</c>) over the same training texts, the
+/// ensemble keeps the cross-validation protocol instead: its out-of-fold predictions are the weighted average of the
+/// members' (each text's from models that never saw it, whatever folds each member cut), and the weights and
+/// thresholds are chosen on them, so validation stays unused by the tuning, as in <see cref="CrossValidation"/>.</para></summary>
 public static class RunEnsemble
 {
     /// <summary>The summary file in the run directory.</summary>
@@ -72,9 +84,17 @@ public static class RunEnsemble
             throw new SentioException($"{runs[0].Predictions("test")}: labels {string.Join(",", test[0].LabelNames)} differ from validation's {string.Join(",", labels)}");
         var firstConfig = TrainConfig.Load(runs[0].Config);
         thresholds ??= firstConfig.Thresholds;
+        var outOfFoldPaths = runs.Select(r => r.Predictions(CrossValidation.OutOfFoldSplit)).ToArray();
+        SplitPredictions[]? outOfFold = null;
+        if (outOfFoldPaths.All(File.Exists))
+        {
+            outOfFold = outOfFoldPaths.Select(SplitPredictions.Load).ToArray();
+            CheckAligned(outOfFold, outOfFoldPaths);
+        }
+        var tuning = outOfFold ?? validation;
 
         var weights = weighting == EnsembleWeighting.Tune
-            ? TuneWeights(validation, thresholds)
+            ? TuneWeights(tuning, thresholds)
             : EnsembleClassifier.Normalise(runs.Select(_ => 1.0).ToArray(), runs.Length);
 
         var run = RunDirectory.CreateUnder(outputRoot, "sentio.Ensemble");
@@ -87,10 +107,10 @@ public static class RunEnsemble
         }
         EnsembleClassifier.WriteManifest(run.Model, labels, memberFolders, weights);
 
-        var averagedValidation = Average(validation, weights);
-        var tuned = thresholds.Tune(averagedValidation);
+        var tuned = thresholds.Tune(Average(tuning, weights));
         tuned.Save(run.Thresholds);
-        var validationReport = RunWriter.Measure(run, "validation", averagedValidation, tuned);
+        var outOfFoldReport = outOfFold == null ? null : RunWriter.Measure(run, CrossValidation.OutOfFoldSplit, Average(outOfFold, weights), tuned);
+        var validationReport = RunWriter.Measure(run, "validation", Average(validation, weights), tuned);
         var testReport = RunWriter.Measure(run, "test", Average(test, weights), tuned);
 
         var members = new EnsembleMemberRun[runs.Length];
@@ -98,14 +118,15 @@ public static class RunEnsemble
         {
             var own = File.Exists(runs[m].Thresholds) ? ThresholdSet.Load(runs[m].Thresholds, labels) : ThresholdSet.Fixed(labels);
             members[m] = new EnsembleMemberRun(runs[m].Path, memberFolders[m].Replace('\\', '/'), weights[m],
-                MacroF1(validation[m], own), MacroF1(test[m], own));
+                MacroF1(validation[m], own), MacroF1(test[m], own), outOfFold == null ? null : MacroF1(outOfFold[m], own));
         }
         AtomicFile.WriteJson(Path.Combine(run.Path, SummaryFile), new EnsembleSummary(
-            JsonNamingPolicy.SnakeCaseLower.ConvertName(weighting.ToString()), members,
-            validationReport.MacroAvg.F1, testReport.MacroAvg.F1, testReport.MicroAvg.F1));
+            JsonNamingPolicy.SnakeCaseLower.ConvertName(weighting.ToString()), outOfFold == null ? "validation" : CrossValidation.OutOfFoldSplit, members,
+            outOfFoldReport?.MacroAvg.F1, validationReport.MacroAvg.F1, testReport.MacroAvg.F1, testReport.MicroAvg.F1));
         RunWriter.WriteSummary(run, EnsembleClassifier.ArchitectureName, MemberParameters(runs), firstConfig.Seed, labels, 0, clock.Elapsed.TotalSeconds,
             tuned, validationReport, testReport);
-        return new RunEnsembleResult(run, runs.Select(r => r.Path).ToArray(), weights, members.Select(m => m.TestMacroF1).ToArray(), tuned, validationReport, testReport);
+        return new RunEnsembleResult(run, runs.Select(r => r.Path).ToArray(), weights, members.Select(m => m.TestMacroF1).ToArray(), tuned,
+            outOfFoldReport, validationReport, testReport);
     }
 
     /// <summary>The weighted average of aligned predictions (weights normalised to sum 1); ids and truth are the first's.</summary>
@@ -141,16 +162,16 @@ public static class RunEnsemble
         }
     }
 
-    /// <summary>Member weights chosen on validation by coordinate search. Score of a weighting: the macro-F1 of the
-    /// weighted average of the validation probabilities, with thresholds tuned on that average
+    /// <summary>Member weights chosen on <paramref name="tuning"/> (validation, or out-of-fold predictions) by coordinate
+    /// search. Score of a weighting: the macro-F1 of the weighted average of the probabilities, with thresholds tuned on that average
     /// (<paramref name="thresholds"/>). Starting from equal raw weights 1, each member's raw weight in turn is set to
     /// the value of <see cref="WeightGrid"/> that scores best with the others held (a change is kept only if it scores
     /// strictly higher; all-zero is skipped); rounds repeat until one changes nothing, at most 10.</summary>
     /// <returns>[members], summing to 1.</returns>
-    public static double[] TuneWeights(IReadOnlyList<SplitPredictions> validation, ThresholdOptions thresholds)
+    public static double[] TuneWeights(IReadOnlyList<SplitPredictions> tuning, ThresholdOptions thresholds)
     {
-        var raw = validation.Select(_ => 1.0).ToArray();
-        double best = Score(validation, raw, thresholds);
+        var raw = tuning.Select(_ => 1.0).ToArray();
+        double best = Score(tuning, raw, thresholds);
         for (int round = 0; round < 10; round++)
         {
             bool changed = false;
@@ -162,7 +183,7 @@ public static class RunEnsemble
                     var trial = (double[])raw.Clone();
                     trial[m] = candidate;
                     if (trial.Sum() == 0) continue;
-                    double score = Score(validation, trial, thresholds);
+                    double score = Score(tuning, trial, thresholds);
                     if (score > best) (best, raw, changed) = (score, trial, true);
                 }
             }
@@ -171,9 +192,9 @@ public static class RunEnsemble
         return EnsembleClassifier.Normalise(raw, raw.Length);
     }
 
-    private static double Score(IReadOnlyList<SplitPredictions> validation, IReadOnlyList<double> weights, ThresholdOptions thresholds)
+    private static double Score(IReadOnlyList<SplitPredictions> tuning, IReadOnlyList<double> weights, ThresholdOptions thresholds)
     {
-        var averaged = Average(validation, weights);
+        var averaged = Average(tuning, weights);
         return MacroF1(averaged, thresholds.Tune(averaged));
     }
 

@@ -105,6 +105,34 @@ public class EnsembleCommandTests
         (exit, _, error) = Sentio("eval", "--model-path", ensemble, "--split", "test", "--data-dir", TestPaths.SharedData);
         Assert.True(exit == 0, error);
         Assert.Equal(MacroF1(Path.Combine(ensemble, "metrics", "test.json")), MacroF1(Path.Combine(ensemble, "eval", "metrics.json")), 12);
+        Assert.Equal("validation", Json(Path.Combine(ensemble, "ensemble.json")).GetProperty("tuned_on").GetString());
+        Assert.False(File.Exists(Path.Combine(ensemble, "predictions", "oof.csv")));
+
+        // an ensemble of two cv runs stays out of fold: its oof.csv averages theirs, and its thresholds are the ones
+        // whose pooled out-of-fold F1 it reports
+        (exit, _, error) = Sentio("cv", "--config", SemEvalLinearConfig.Write(folder, "cv-chars.yaml", modelKey: "word_ngrams: null"), "--folds", "3",
+            "--output-dir", runs, "--data-dir", TestPaths.SharedData);
+        Assert.True(exit == 0, error);
+        string secondCv = NewestRun(runs);
+        (exit, output, error) = Sentio("ensemble", "--runs", cv, secondCv, "--output-dir", ensembles);
+        Assert.True(exit == 0, error + output);
+        string cvEnsemble = NewestRun(ensembles);
+        var secondOutOfFold = SplitPredictions.Load(Path.Combine(secondCv, "predictions", "oof.csv"));
+        var ensembleOutOfFold = SplitPredictions.Load(Path.Combine(cvEnsemble, "predictions", "oof.csv"));
+        Assert.Equal(outOfFold.Ids, ensembleOutOfFold.Ids);
+        for (int i = 0; i < outOfFold.Count; i += 97)
+            Assert.Equal((outOfFold.Probabilities[i, 4] + secondOutOfFold.Probabilities[i, 4]) / 2, ensembleOutOfFold.Probabilities[i, 4], 1e-15);
+        var ensembleSummary = Json(Path.Combine(cvEnsemble, "ensemble.json"));
+        Assert.Equal("oof", ensembleSummary.GetProperty("tuned_on").GetString());
+        var ensembleThresholds = ThresholdSet.Load(Path.Combine(cvEnsemble, "thresholds.json"));
+        double pooled = MultiLabelMetrics.F1(ensembleOutOfFold.Truth, ensembleThresholds.Apply(ensembleOutOfFold.Probabilities), Average.Macro);
+        Assert.Equal(pooled, ensembleSummary.GetProperty("pooled_out_of_fold_macro_f1").GetDouble(), 12);
+        Assert.Contains($"pooled out-of-fold macro-F1 {pooled:F4}", output);
+        Assert.Equal(summary.GetProperty("pooled_out_of_fold_macro_f1").GetDouble(),
+            ensembleSummary.GetProperty("members")[0].GetProperty("out_of_fold_macro_f1").GetDouble(), 12);
+        var ensembleValidation = SplitPredictions.Load(Path.Combine(cvEnsemble, "predictions", "validation.csv"));
+        Assert.Equal(MultiLabelMetrics.F1(ensembleValidation.Truth, ensembleThresholds.Apply(ensembleValidation.Probabilities), Average.Macro),
+            MacroF1(Path.Combine(cvEnsemble, "metrics", "validation.json")), 12);
 
         // a path that is not a run directory is refused
         (exit, _, error) = Sentio("ensemble", "--runs", cv, refined, Path.Combine(folder, "nowhere"), "--output-dir", ensembles);

@@ -107,10 +107,12 @@ public static class RunEnsemble
         }
         EnsembleClassifier.WriteManifest(run.Model, labels, memberFolders, weights);
 
-        var tuned = thresholds.Tune(Average(tuning, weights));
+        var averagedOutOfFold = outOfFold == null ? null : Average(outOfFold, weights);
+        var averagedValidation = Average(validation, weights);
+        var tuned = thresholds.Tune(averagedOutOfFold ?? averagedValidation);
         tuned.Save(run.Thresholds);
-        var outOfFoldReport = outOfFold == null ? null : RunWriter.Measure(run, CrossValidation.OutOfFoldSplit, Average(outOfFold, weights), tuned);
-        var validationReport = RunWriter.Measure(run, "validation", Average(validation, weights), tuned);
+        var outOfFoldReport = averagedOutOfFold == null ? null : RunWriter.Measure(run, CrossValidation.OutOfFoldSplit, averagedOutOfFold, tuned);
+        var validationReport = RunWriter.Measure(run, "validation", averagedValidation, tuned);
         var testReport = RunWriter.Measure(run, "test", Average(test, weights), tuned);
 
         var members = new EnsembleMemberRun[runs.Length];

@@ -82,6 +82,12 @@ public sealed record DataOptions : IValidatableOptions
     /// <summary>The share of train carved out as test when there is no test file. Default: 0.1.</summary>
     public double TestFraction { get; init; } = 0.1;
 
+    /// <summary>The seed of the splits carved from train and of <c>sentio cv</c>'s folds; null = the config's <c>seed</c>.
+    /// Set it to vary the model's seed (initialisation, shuffling, dropout) over the same splits and folds: cv runs that
+    /// differ only in <c>seed</c> then predict the same texts out of fold, and <c>sentio ensemble</c> averages them out of
+    /// fold. Default: null.</summary>
+    public int? SplitSeed { get; init; }
+
     /// <summary>Drop texts with no label from every split; the number dropped per split is reported. Default: false.</summary>
     public bool DropUnlabeled { get; init; }
 

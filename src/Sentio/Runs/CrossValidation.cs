@@ -93,9 +93,9 @@ public static class CrossValidation
         var clock = Stopwatch.StartNew();
         config = config.WithAbsolutePaths(configDirectory);
         monitor.BeginStage("loading data", 0);
-        var splits = DatasetLoader.Load(config.Data, configDirectory, config.Seed, dataDir);
+        var splits = DatasetLoader.Load(config.Data, configDirectory, config.SplitSeed, dataDir);
         var labels = splits.LabelNames;
-        var foldIndices = IterativeStratification.KFoldIndices(splits.Train, folds, config.Seed);
+        var foldIndices = IterativeStratification.KFoldIndices(splits.Train, folds, config.SplitSeed);
 
         string shortName = config.Model.Architecture.Split('.').Skip(1).FirstOrDefault() ?? config.Model.Architecture;
         var run = RunDirectory.CreateUnder(outputRoot, $"sentio.Cv{folds}{shortName}");

@@ -21,8 +21,12 @@ public sealed record ModelSpec(string Architecture, object Options);
 /// </code></summary>
 public sealed record TrainConfig
 {
-    /// <summary>Seeds splitting, shuffling and initialisation: the same config and seed give the same metrics.</summary>
+    /// <summary>Seeds splitting (unless <see cref="DataOptions.SplitSeed"/> is set), shuffling and initialisation: the same config
+    /// and seed give the same metrics.</summary>
     public int Seed { get; init; } = 13;
+
+    /// <summary>The seed of the carved splits and the cv folds: <see cref="DataOptions.SplitSeed"/>, else <see cref="Seed"/>.</summary>
+    public int SplitSeed => Data.SplitSeed ?? Seed;
 
     /// <summary><c>multi_label_classification</c> (default: sigmoids, tuned thresholds) or <c>single_label_classification</c>
     /// (softmax, the most probable label, no thresholds), Hugging Face's names. Never inferred from the data.</summary>

@@ -36,7 +36,7 @@ public static class TrainingRun
         var clock = Stopwatch.StartNew();
         config = config.WithAbsolutePaths(configDirectory);
         monitor.BeginStage("loading data", 0);
-        var splits = DatasetLoader.Load(config.Data, configDirectory, config.Seed, dataDir);
+        var splits = DatasetLoader.Load(config.Data, configDirectory, config.SplitSeed, dataDir);
         var run = RunDirectory.CreateUnder(outputRoot, config.Model.Architecture);
         RunWriter.WriteInputs(run, config.ToYaml(), splits.LabelNames, splits.Report);
         return FitAndMeasure(run, config, splits, resuming: false, clock, monitor, cancellation);

@@ -242,7 +242,7 @@ public static class SentioCommandLine
             if (parse.GetValue(config) is { } path)
             {
                 var loaded = TrainConfig.Load(path);
-                splits = DatasetLoader.Load(loaded.Data, Path.GetDirectoryName(Path.GetFullPath(path))!, loaded.SplitSeed, parse.GetValue(dataDir));
+                splits = loaded.LoadSplits(Path.GetDirectoryName(Path.GetFullPath(path))!, parse.GetValue(dataDir));
             }
             else splits = DatasetLoader.Load(new DataOptions { Dataset = parse.GetValue(dataset) }, Directory.GetCurrentDirectory(), parse.GetValue(seed), parse.GetValue(dataDir));
             var analysis = DatasetAnalysis.Compute(splits);

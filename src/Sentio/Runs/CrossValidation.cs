@@ -93,7 +93,7 @@ public static class CrossValidation
         var clock = Stopwatch.StartNew();
         config = config.WithAbsolutePaths(configDirectory);
         monitor.BeginStage("loading data", 0);
-        var splits = DatasetLoader.Load(config.Data, configDirectory, config.SplitSeed, dataDir);
+        var splits = config.LoadSplits(configDirectory, dataDir);
         var labels = splits.LabelNames;
         var foldIndices = IterativeStratification.KFoldIndices(splits.Train, folds, config.SplitSeed);
 

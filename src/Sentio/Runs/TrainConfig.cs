@@ -28,6 +28,10 @@ public sealed record TrainConfig
     /// <summary>The seed of the carved splits and the cv folds: <see cref="DataOptions.SplitSeed"/>, else <see cref="Seed"/>.</summary>
     public int SplitSeed => Data.SplitSeed ?? Seed;
 
+    /// <summary>The <see cref="Data"/> section's splits, carved with <see cref="SplitSeed"/>, so that training, resuming,
+    /// re-evaluating and cv all see the same splits (<see cref="DatasetLoader.Load(DataOptions, string, int, string?, TextWriter?)"/>).</summary>
+    public DatasetSplits LoadSplits(string baseDirectory, string? dataDir) => DatasetLoader.Load(Data, baseDirectory, SplitSeed, dataDir);
+
     /// <summary><c>multi_label_classification</c> (default: sigmoids, tuned thresholds) or <c>single_label_classification</c>
     /// (softmax, the most probable label, no thresholds), Hugging Face's names. Never inferred from the data.</summary>
     public ProblemType ProblemType { get; init; } = ProblemType.MultiLabelClassification;

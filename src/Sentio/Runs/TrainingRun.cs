@@ -36,7 +36,7 @@ public static class TrainingRun
         var clock = Stopwatch.StartNew();
         config = config.WithAbsolutePaths(configDirectory);
         monitor.BeginStage("loading data", 0);
-        var splits = DatasetLoader.Load(config.Data, configDirectory, config.SplitSeed, dataDir);
+        var splits = config.LoadSplits(configDirectory, dataDir);
         var run = RunDirectory.CreateUnder(outputRoot, config.Model.Architecture);
         RunWriter.WriteInputs(run, config.ToYaml(), splits.LabelNames, splits.Report);
         return FitAndMeasure(run, config, splits, resuming: false, clock, monitor, cancellation);
@@ -54,7 +54,7 @@ public static class TrainingRun
         if (!File.Exists(run.Config)) throw new SentioException($"{run.Config}: not found; is '{run.Path}' a run directory?");
         var config = TrainConfig.Load(run.Config);
         monitor.BeginStage("loading data", 0);
-        var splits = DatasetLoader.Load(config.Data, run.Path, config.Seed, dataDir);
+        var splits = config.LoadSplits(run.Path, dataDir);
         return FitAndMeasure(run, config, splits, resuming: true, clock, monitor, cancellation);
     }
 
@@ -112,7 +112,7 @@ public static class TrainingRun
     public static DatasetSplits LoadSplits(RunDirectory run, string? dataDir)
     {
         var config = TrainConfig.Load(run.Config);
-        return DatasetLoader.Load(config.Data, run.Path, config.Seed, dataDir);
+        return config.LoadSplits(run.Path, dataDir);
     }
 
     /// <summary>Tunes a run's thresholds again on its validation split (<c>sentio tune-thresholds</c>), and rewrites
@@ -130,7 +130,7 @@ public static class TrainingRun
             Strategy = strategy ?? config.Thresholds.Strategy,
             Objective = objective ?? config.Thresholds.Objective,
         };
-        var splits = DatasetLoader.Load(config.Data, run.Path, config.Seed, dataDir);
+        var splits = config.LoadSplits(run.Path, dataDir);
         using var model = ModelCatalog.Load(run.Model);
         var (thresholds, validation, test) = TuneAndMeasure(run, model, splits, options, model.PredictProbabilities(splits.Validation.Texts));
         RunWriter.UpdateSummary(run, thresholds, validation, test);

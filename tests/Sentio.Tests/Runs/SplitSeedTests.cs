@@ -23,6 +23,7 @@ public class SplitSeedTests
         // the per-fold held-out F1 in cv.json is recomputable from oof.csv only with seed 13's folds
         var result = CrossValidation.Execute(seed5Split13, 3, folder, Path.Combine(folder, "runs"), TestPaths.SharedData, SilentMonitor.Instance);
         Assert.Equal(5, result.Summary.Seed);
+        Assert.Equal((5, 13), (TrainConfig.Load(result.Run.Config).Seed, TrainConfig.Load(result.Run.Config).SplitSeed));
         var outOfFold = SplitPredictions.Load(Path.Combine(result.Run.Path, "predictions", "oof.csv"));
         var train = DatasetLoader.Load(seed5.Data, folder, 13, TestPaths.SharedData).Train;
         Assert.Equal(train.Examples.Select(e => e.Id!), outOfFold.Ids);

@@ -57,7 +57,15 @@ public sealed class PredictionBatcher : IAsyncDisposable
         if (predictor == null) throw new InvalidOperationException("the model is not loaded");
         var job = new Job(texts, new TaskCompletionSource<double[,]>(TaskCreationOptions.RunContinuationsAsynchronously));
         await queue.Writer.WriteAsync(job, cancellation);
-        return await job.Result.Task;
+        metrics.PendingRequests.Inc();
+        try
+        {
+            return await job.Result.Task;
+        }
+        finally
+        {
+            metrics.PendingRequests.Dec();
+        }
     }
 
     private async Task RunAsync()

@@ -21,6 +21,7 @@ public sealed class ServingMetrics
         BatchRequests = factory.CreateHistogram("sentio_batch_requests", "Requests gathered into one model call.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 2, 8) });
         PredictedTexts = factory.CreateCounter("sentio_predicted_texts_total", "Texts the model has labelled.");
+        PendingRequests = factory.CreateGauge("sentio_pending_requests", "Requests queued for the model or in the batch it is scoring.");
     }
 
     public CollectorRegistry Registry { get; }
@@ -30,4 +31,5 @@ public sealed class ServingMetrics
     public Histogram BatchTexts { get; }
     public Histogram BatchRequests { get; }
     public Counter PredictedTexts { get; }
+    public Gauge PendingRequests { get; }
 }

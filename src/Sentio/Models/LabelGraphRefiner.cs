@@ -65,7 +65,7 @@ public sealed record LabelGraphRefinerOptions : IValidatableOptions
         PosWeightCap = MaxPositiveWeight,
         EarlyStoppingMetric = EarlyStoppingMetric.ValidationLoss,
         EarlyStoppingPatience = Patience,
-        KeepBest = EarlyStoppingMetric.ValidationLoss,
+        KeepBest = KeptEpoch.ValidationLoss,
         Threads = Threads,
     };
 

@@ -172,11 +172,12 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, Probl
                 {
                     var (validationLoss, macroF1, subsetAccuracy) = Evaluate(module, validation, loss, precision, monitor);
                     summary = new EpochSummary(epoch + 1, trainLoss, validationLoss, macroF1, subsetAccuracy, clock.Elapsed.TotalSeconds);
-                    double kept = Options.KeepBest == EarlyStoppingMetric.ValidationLoss ? -validationLoss : macroF1;
-                    if (state.BestEpoch == null || kept > state.BestKept)
+                    double kept = Options.KeepBest == KeptEpoch.ValidationLoss ? -validationLoss : macroF1;
+                    if (Options.KeepBest == KeptEpoch.Last || state.BestEpoch == null || kept > state.BestKept)
                     {
                         DisposeAll(bestWeights);
-                        bestWeights = CloneWeights(module);
+                        // The last epoch's weights are the module's own at the end: nothing to copy.
+                        bestWeights = Options.KeepBest == KeptEpoch.Last ? null : CloneWeights(module);
                         state.BestEpoch = epoch + 1;
                         state.BestKept = kept;
                         state.BestMacroF1 = macroF1;
@@ -206,10 +207,10 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, Probl
                 if (checkpointDirectory != null) SaveCheckpoint(checkpointDirectory, module, optimizer, state, bestWeights, fingerprint);
             }
 
-            if (bestWeights != null)
+            if (bestWeights != null) module.load_state_dict(bestWeights);
+            if (state.BestEpoch != null)
             {
-                module.load_state_dict(bestWeights);
-                monitor.Log($"kept the weights of epoch {state.BestEpoch} (validation macro-F1 {state.BestMacroF1:0.0000} {(SingleLabel ? "of the most probable label" : "at threshold 0.5")}, loss {state.BestValidationLoss:0.00000})");
+                monitor.Log($"kept the weights of epoch {state.BestEpoch}{(Options.KeepBest == KeptEpoch.Last ? ", the last" : "")} (validation macro-F1 {state.BestMacroF1:0.0000} {(SingleLabel ? "of the most probable label" : "at threshold 0.5")}, loss {state.BestValidationLoss:0.00000})");
             }
             return new NeuralTrainingResult(state.Epoch, state.OptimizerStep, state.BestEpoch, state.BestEpoch == null ? null : state.BestMacroF1,
                 state.BestEpoch == null ? null : state.BestValidationLoss, state.StoppedEarly, state.History.ToArray());

@@ -51,6 +51,19 @@ public enum EarlyStoppingMetric
     ValidationMacroF1,
 }
 
+/// <summary>Whose weights a training run keeps (<see cref="NeuralTrainingOptions.KeepBest"/>).</summary>
+public enum KeptEpoch
+{
+    /// <summary>The epoch with the best validation macro-F1 at threshold 0.5 (of the most probable label in a
+    /// single-label run).</summary>
+    ValidationMacroF1,
+    /// <summary>The epoch with the lowest validation loss.</summary>
+    ValidationLoss,
+    /// <summary>The last epoch, as the Hugging Face Trainer without <c>load_best_model_at_end</c>: validation only
+    /// reports. With a tiny validation split the best-epoch pick is mostly noise.</summary>
+    Last,
+}
+
 /// <summary>The number format of the forward pass; weights, gradients, optimizer moments, the loss and checkpoints stay
 /// float32 in every mode.</summary>
 public enum TrainingPrecision
@@ -147,9 +160,9 @@ public sealed record NeuralTrainingOptions : IValidatableOptions
     /// cores (measured 6× on a loaded 2-core machine with the BiLSTM). Default 0.</summary>
     public int Threads { get; init; }
 
-    /// <summary>Which validation figure picks the epoch whose weights are kept: macro-F1 at threshold 0.5 (of the most
-    /// probable label in a single-label run; the default) or the lowest validation loss.</summary>
-    public EarlyStoppingMetric KeepBest { get; init; } = EarlyStoppingMetric.ValidationMacroF1;
+    /// <summary>Which epoch's weights are kept (<see cref="KeptEpoch"/>): the best validation macro-F1 (the default), the
+    /// lowest validation loss, or the last epoch. Without a validation split the last epoch's are kept whatever this says.</summary>
+    public KeptEpoch KeepBest { get; init; } = KeptEpoch.ValidationMacroF1;
 
     /// <summary>fp32, bf16 or fp16 (<see cref="TrainingPrecision"/>). Default fp32, which is left out of the saved options so
     /// that checkpoints and model.json files written before the key existed still match them (a resume compares them).</summary>

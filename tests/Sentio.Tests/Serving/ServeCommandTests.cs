@@ -34,7 +34,12 @@ public class ServeCommandTests(LinearRunFixture run) : IClassFixture<LinearRunFi
             using var client = new HttpClient { BaseAddress = new Uri(address) };
             var clock = Stopwatch.StartNew();
             var inFlight = client.PostAsync("/v1/predict", new StringContent("{\"texts\": [\"What a wonderful surprise!\"]}"));
-            await Task.Delay(1000);
+            // SIGTERM once the server holds the request (a fixed wait lost the race on a loaded machine).
+            while (ServingApiTests.MetricValue(await client.GetStringAsync("/metrics"), "sentio_pending_requests") < 1)
+            {
+                Assert.False(inFlight.IsCompleted, "the request was answered before the server reported it pending");
+                await Task.Delay(50);
+            }
             using (var kill = Process.Start("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
 
             using var response = await inFlight;

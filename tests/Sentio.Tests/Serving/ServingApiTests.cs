@@ -227,6 +227,7 @@ public class ServingApiTests(LinearRunFixture run) : IClassFixture<LinearRunFixt
         Assert.Equal(1, MetricValue(metrics, "sentio_http_requests_total{endpoint=\"/v1/labels\",code=\"200\"}"));
         Assert.Equal(3, MetricValue(metrics, "sentio_http_request_duration_seconds_count{endpoint=\"/v1/predict\"}"));
         Assert.Equal(3, MetricValue(metrics, "sentio_predicted_texts_total"));
+        Assert.Equal(0, MetricValue(metrics, "sentio_pending_requests"));
         Assert.DoesNotContain("sentio_http_errors_total{endpoint=\"/v1/predict\",code=\"200\"}", metrics);
     }
 

@@ -260,6 +260,33 @@ public class NeuralTrainerTests
     }
 
     [Fact]
+    public void Keep_best_last_ends_with_the_weights_of_a_run_without_validation()
+    {
+        var options = new NeuralTrainingOptions { Epochs = 4, BatchSize = 8, LearningRate = 0.05, EarlyStoppingPatience = 0 };
+        var (tokens, labels) = ToyData();
+        using var _ = tokens;
+        float[] Train(NeuralTrainingOptions trainingOptions, bool withValidation, out NeuralTrainingResult result)
+        {
+            torch.manual_seed(3);
+            using var model = new TinyModel(2);
+            result = new NeuralTrainer(trainingOptions, 5).Train(model, Split(model, tokens, labels, 0, 30),
+                withValidation ? Split(model, tokens, labels, 30, 10) : null, SilentMonitor.Instance);
+            return Weights(model);
+        }
+        float[] withoutValidation = Train(options, false, out var noValidationResult);
+        float[] last = Train(options with { KeepBest = KeptEpoch.Last }, true, out var lastResult);
+        float[] best = Train(options, true, out var bestResult);
+
+        Assert.Null(noValidationResult.BestEpoch);
+        Assert.Equal(withoutValidation, last);
+        Assert.Equal(4, lastResult.BestEpoch);
+        Assert.Equal(lastResult.History[^1].ValidationMacroF1, lastResult.BestValidationMacroF1);
+        // The toy data's best epoch is an earlier one, so the default keeps other weights.
+        Assert.NotEqual(4, bestResult.BestEpoch);
+        Assert.NotEqual(last, best);
+    }
+
+    [Fact]
     public void KeepsTheEpochWithTheBestValidationMacroF1()
     {
         var options = new NeuralTrainingOptions { Epochs = 4, BatchSize = 8, LearningRate = 0.05, EarlyStoppingPatience = 0 };

@@ -21,7 +21,8 @@ public sealed record NeuralSplit(int Count, bool[,] Labels, Func<IReadOnlyList<i
 public sealed record ParameterGroupSpec(IReadOnlyList<string> Names, double WeightDecay, double LearningRateMultiplier);
 
 /// <summary>What a call to <see cref="NeuralTrainer.Train"/> did.</summary>
-/// <param name="BestEpoch">1-based epoch whose weights the module holds now; null without a validation split (the last weights are kept).</param>
+/// <param name="BestEpoch">1-based epoch whose weights the module holds now (with <see cref="NeuralTrainingOptions.AverageLastEpochs"/>,
+/// the last, whose weights are in the mean it holds); null without a validation split (the last weights are kept).</param>
 public sealed record NeuralTrainingResult(
     int EpochsCompleted,
     int OptimizerSteps,
@@ -175,9 +176,12 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, Probl
                     double kept = Options.KeepBest == KeptEpoch.ValidationLoss ? -validationLoss : macroF1;
                     if (Options.KeepBest == KeptEpoch.Last || state.BestEpoch == null || kept > state.BestKept)
                     {
-                        DisposeAll(bestWeights);
-                        // The last epoch's weights are the module's own at the end: nothing to copy.
-                        bestWeights = Options.KeepBest == KeptEpoch.Last ? null : CloneWeights(module);
+                        // The last epoch's weights are the module's own at the end (or averaged below): nothing to copy.
+                        if (Options.KeepBest != KeptEpoch.Last)
+                        {
+                            DisposeAll(bestWeights);
+                            bestWeights = CloneWeights(module);
+                        }
                         state.BestEpoch = epoch + 1;
                         state.BestKept = kept;
                         state.BestMacroF1 = macroF1;
@@ -194,6 +198,8 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, Probl
                         && epoch + 1 < Options.Epochs;
                 }
                 else summary = new EpochSummary(epoch + 1, trainLoss, null, null, null, clock.Elapsed.TotalSeconds);
+                int averaged = epoch + 1 - (Options.Epochs - Options.AverageLastEpochs);
+                if (Options.AverageLastEpochs > 1 && averaged >= 1) bestWeights = AddToMean(bestWeights, module, averaged);
 
                 monitor.EpochEnded(summary);
                 state.History.Add(summary);
@@ -208,9 +214,20 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, Probl
             }
 
             if (bestWeights != null) module.load_state_dict(bestWeights);
-            if (state.BestEpoch != null)
+            string validated = SingleLabel ? "of the most probable label" : "at threshold 0.5";
+            if (Options.AverageLastEpochs > 1)
             {
-                monitor.Log($"kept the weights of epoch {state.BestEpoch}{(Options.KeepBest == KeptEpoch.Last ? ", the last" : "")} (validation macro-F1 {state.BestMacroF1:0.0000} {(SingleLabel ? "of the most probable label" : "at threshold 0.5")}, loss {state.BestValidationLoss:0.00000})");
+                string epochs = $"epochs {Options.Epochs - Options.AverageLastEpochs + 1}-{Options.Epochs}";
+                if (validation == null) monitor.Log($"kept the mean of the weights of {epochs}");
+                else
+                {
+                    var (averageLoss, averageMacroF1, _) = Evaluate(module, validation, loss, precision, monitor);
+                    monitor.Log($"kept the mean of the weights of {epochs} (validation macro-F1 {averageMacroF1:0.0000} {validated}, loss {averageLoss:0.00000})");
+                }
+            }
+            else if (state.BestEpoch != null)
+            {
+                monitor.Log($"kept the weights of epoch {state.BestEpoch}{(Options.KeepBest == KeptEpoch.Last ? ", the last" : "")} (validation macro-F1 {state.BestMacroF1:0.0000} {validated}, loss {state.BestValidationLoss:0.00000})");
             }
             return new NeuralTrainingResult(state.Epoch, state.OptimizerStep, state.BestEpoch, state.BestEpoch == null ? null : state.BestMacroF1,
                 state.BestEpoch == null ? null : state.BestValidationLoss, state.StoppedEarly, state.History.ToArray());
@@ -426,6 +443,23 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, Probl
 
     private static Dictionary<string, Tensor> CloneWeights(nn.Module module) =>
         module.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
+
+    /// <summary>Folds the module's weights into the running mean of <paramref name="count"/> - 1 earlier ones
+    /// (<c>mean += (w - mean) / count</c>, AveragedModel's update); the first starts it. Integer buffers (position ids)
+    /// are not averaged: they never change.</summary>
+    private static Dictionary<string, Tensor> AddToMean(Dictionary<string, Tensor>? mean, nn.Module module, int count)
+    {
+        if (mean == null || count == 1)
+        {
+            DisposeAll(mean);
+            return CloneWeights(module);
+        }
+        using var _ = torch.no_grad();
+        foreach (var (name, weight) in module.state_dict())
+            if (weight.is_floating_point())
+                using (var delta = weight.sub(mean[name])) mean[name].add_(delta, 1.0 / count);
+        return mean;
+    }
 
     private static void DisposeAll(Dictionary<string, Tensor>? weights)
     {

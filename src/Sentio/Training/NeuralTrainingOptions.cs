@@ -164,6 +164,14 @@ public sealed record NeuralTrainingOptions : IValidatableOptions
     /// lowest validation loss, or the last epoch. Without a validation split the last epoch's are kept whatever this says.</summary>
     public KeptEpoch KeepBest { get; init; } = KeptEpoch.ValidationMacroF1;
 
+    /// <summary>Keep the mean of the weights at the ends of the last this many epochs (weight averaging over epochs, as
+    /// <c>torch.optim.swa_utils.AveragedModel</c> updated once per epoch): a flatter optimum than any one epoch's, where a
+    /// small validation split cannot pick the best epoch reliably. 0 or 1 = the weights as they are. Needs
+    /// <c>keep_best: last</c> and no early stopping. Left out of the saved options when 0, so files written before the key
+    /// existed still match them. Default 0.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int AverageLastEpochs { get; init; }
+
     /// <summary>fp32, bf16 or fp16 (<see cref="TrainingPrecision"/>). Default fp32, which is left out of the saved options so
     /// that checkpoints and model.json files written before the key existed still match them (a resume compares them).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
@@ -198,6 +206,12 @@ public sealed record NeuralTrainingOptions : IValidatableOptions
         if (!(EarlyStoppingMinDelta >= 0)) yield return new("early_stopping_min_delta", $"expected a number >= 0, got {EarlyStoppingMinDelta}");
         if (CheckpointEverySteps < 0) yield return new("checkpoint_every_steps", $"expected an integer >= 0 (0 = epoch ends only), got {CheckpointEverySteps}");
         if (Threads < 0) yield return new("threads", $"expected an integer >= 0 (0 = libtorch default), got {Threads}");
+        if (AverageLastEpochs < 0 || AverageLastEpochs > Epochs)
+            yield return new("average_last_epochs", $"expected an integer in [0, epochs = {Epochs}], got {AverageLastEpochs}");
+        else if (AverageLastEpochs > 1 && KeepBest != KeptEpoch.Last)
+            yield return new("average_last_epochs", "averaging the last epochs' weights replaces the best-epoch pick; set keep_best: last");
+        else if (AverageLastEpochs > 1 && EarlyStoppingPatience > 0)
+            yield return new("average_last_epochs", "early stopping could end the run before the epochs to average; set early_stopping_patience: 0");
     }
 
     /// <summary>The checks that depend on the config's <c>problem_type</c>: each loss belongs to one problem type

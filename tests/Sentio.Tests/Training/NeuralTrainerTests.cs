@@ -1,3 +1,4 @@
+using Sentio.Runs;
 using Sentio.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -205,17 +206,20 @@ public class NeuralTrainerTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void ResumedRunEndsWithTheWeightsOfAnUninterruptedRun(int accumulation)
+    [InlineData(1, 0)]
+    [InlineData(2, 0)]
+    [InlineData(1, 3)]
+    public void ResumedRunEndsWithTheWeightsOfAnUninterruptedRun(int accumulation, int averageLastEpochs)
     {
         // 30 training examples in batches of 4 → 8 batches per epoch, 3 epochs; checkpoints every 2 optimizer
         // steps and at epoch ends. The interrupted run is cancelled after 13 batches (inside epoch 2, past a
-        // checkpoint) and a fresh model resumes from disk.
+        // checkpoint; with weight averaging the checkpoint carries the mean begun at epoch 1's end) and a fresh
+        // model resumes from disk.
         var options = new NeuralTrainingOptions
         {
             Epochs = 3, BatchSize = 4, LearningRate = 0.05, WarmupRatio = 0.1, GradientAccumulationSteps = accumulation,
             CheckpointEverySteps = 2, EarlyStoppingPatience = 0,
+            AverageLastEpochs = averageLastEpochs, KeepBest = averageLastEpochs > 1 ? KeptEpoch.Last : KeptEpoch.ValidationMacroF1,
         };
         var (tokens, labels) = ToyData();
         using var _ = tokens;
@@ -284,6 +288,52 @@ public class NeuralTrainerTests
         // The toy data's best epoch is an earlier one, so the default keeps other weights.
         Assert.NotEqual(4, bestResult.BestEpoch);
         Assert.NotEqual(last, best);
+    }
+
+    [Fact]
+    public void Average_last_epochs_ends_with_the_mean_of_those_epochs_weights()
+    {
+        var options = new NeuralTrainingOptions
+        {
+            Epochs = 4, BatchSize = 8, LearningRate = 0.05, EarlyStoppingPatience = 0, KeepBest = KeptEpoch.Last, AverageLastEpochs = 3,
+        };
+        var (tokens, labels) = ToyData();
+        using var _ = tokens;
+        torch.manual_seed(3);
+        using var model = new TinyModel(2);
+        var monitor = new EpochWeights(model);
+        var result = new NeuralTrainer(options, 5).Train(model, Split(model, tokens, labels, 0, 30), Split(model, tokens, labels, 30, 10), monitor);
+
+        Assert.Equal(4, monitor.Weights.Count);
+        float[] kept = Weights(model);
+        for (int i = 0; i < kept.Length; i++)
+            Assert.Equal((monitor.Weights[1][i] + monitor.Weights[2][i] + monitor.Weights[3][i]) / 3, kept[i], 1e-6f);
+        Assert.NotEqual(monitor.Weights[3], kept);
+        Assert.Equal(4, result.BestEpoch);
+        Assert.Contains(monitor.Lines, l => l.StartsWith("kept the mean of the weights of epochs 2-4 (validation macro-F1 ", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("average_last_epochs: 5", "model.training.average_last_epochs: expected an integer in [0, epochs = 4], got 5")]
+    [InlineData("average_last_epochs: 2", "model.training.average_last_epochs: averaging the last epochs' weights replaces the best-epoch pick; set keep_best: last")]
+    [InlineData("average_last_epochs: 2, keep_best: last, early_stopping_patience: 1",
+        "model.training.average_last_epochs: early stopping could end the run before the epochs to average; set early_stopping_patience: 0")]
+    public void Bad_weight_averaging_is_a_config_error_naming_the_key(string training, string expected)
+    {
+        var error = Assert.Throws<SentioException>(() => TrainConfig.Parse(
+            $"data: {{ dataset: goemotions/original }}\nmodel: {{ architecture: sentio.BiLstmClassifier.v1, training: {{ epochs: 4, {training} }} }}", "x.yaml"));
+        Assert.Equal($"x.yaml: invalid config (1 problem): {expected}", error.Message);
+    }
+
+    /// <summary>Keeps the module's weights at each epoch end, and the log.</summary>
+    private sealed class EpochWeights(nn.Module model) : ITrainingMonitor
+    {
+        public List<float[]> Weights { get; } = [];
+        public List<string> Lines { get; } = [];
+        public void BeginStage(string name, int total) { }
+        public void Advance(int steps = 1) { }
+        public void Log(string message) => Lines.Add(message);
+        public void EpochEnded(EpochSummary summary) => Weights.Add(NeuralTrainerTests.Weights(model));
     }
 
     [Fact]

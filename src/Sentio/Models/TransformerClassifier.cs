@@ -179,7 +179,12 @@ public sealed partial class TransformerClassifier : ITrainableClassifier
             Unfreeze(model, schedule[i].Layers);
             if (schedule.Count > 1)
                 monitor.Log($"epochs {first + 1}-{end}: {(schedule[i].Layers is { } n && n < layerCount ? $"head and top {n} of {layerCount} layers" : "all layers")} train");
-            var phase = Options.Training with { Epochs = end - first };
+            // Weight averaging belongs to the run's last epochs, so only the last phase averages (within itself).
+            var phase = Options.Training with
+            {
+                Epochs = end - first,
+                AverageLastEpochs = i == schedule.Count - 1 ? Math.Min(Options.Training.AverageLastEpochs, end - first) : 0,
+            };
             string? checkpoints = PhaseCheckpoints(context, $"phase-{i + 1}");
             new NeuralTrainer(phase, Seed + first, ProblemType).Train(model.Module, trainSplit, validationSplit, new EpochOffsetMonitor(monitor, first), checkpoints,
                 NeuralTrainer.HasCheckpoint(checkpoints), Multiplier, context.Cancellation);

@@ -217,7 +217,8 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, Probl
             string validated = SingleLabel ? "of the most probable label" : "at threshold 0.5";
             if (Options.AverageLastEpochs > 1)
             {
-                string epochs = $"epochs {Options.Epochs - Options.AverageLastEpochs + 1}-{Options.Epochs}";
+                // "the last k", not epoch numbers: under an unfreeze schedule the trainer sees one phase's epochs.
+                string epochs = $"the last {Options.AverageLastEpochs} epochs";
                 if (validation == null) monitor.Log($"kept the mean of the weights of {epochs}");
                 else
                 {

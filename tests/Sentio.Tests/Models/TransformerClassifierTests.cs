@@ -139,6 +139,30 @@ public class TransformerClassifierTests
         }
     }
 
+    [Fact]
+    public void With_an_unfreeze_schedule_only_the_last_phase_averages_weights()
+    {
+        string folder = FineTuningFixtures.CheckpointWithTokenizer("distilbert");
+        string[] labels = ["anger", "joy", "sadness"];
+        var train = new MultiLabelDataset(labels, Enumerable.Range(5, 12).Select(i => new TextExample(null, $"tok{i} tok{i + 30}", [i % 3])).ToArray());
+        // Epoch 1 trains the head alone, epochs 2-4 everything: the 4 epochs to average shrink to the last phase's 3.
+        var options = new TransformerClassifierOptions
+        {
+            Pretrained = folder, MaxLength = 16,
+            UnfreezeSchedule = [new UnfreezeStep { Epoch = 0, Layers = 0 }, new UnfreezeStep { Epoch = 1 }],
+            Training = new NeuralTrainingOptions
+            {
+                Epochs = 4, BatchSize = 4, LearningRate = 1e-2, WarmupRatio = 0, EarlyStoppingPatience = 0, Threads = 1,
+                KeepBest = KeptEpoch.Last, AverageLastEpochs = 4,
+            },
+        };
+        using var model = new TransformerClassifier(options, labels, seed: 2);
+        var monitor = new RecordingMonitor();
+        model.Fit(train, null, new FitContext(monitor));
+        Assert.Equal([1, 2, 3, 4], monitor.Epochs);
+        Assert.Equal(["kept the mean of the weights of the last 3 epochs"], monitor.Lines.Where(l => l.StartsWith("kept the mean", StringComparison.Ordinal)));
+    }
+
     [Theory]
     [InlineData(null, TransformerPooling.Mean)]
     [InlineData(TransformerPooling.Cls, TransformerPooling.Cls)]

@@ -310,7 +310,7 @@ public class NeuralTrainerTests
             Assert.Equal((monitor.Weights[1][i] + monitor.Weights[2][i] + monitor.Weights[3][i]) / 3, kept[i], 1e-6f);
         Assert.NotEqual(monitor.Weights[3], kept);
         Assert.Equal(4, result.BestEpoch);
-        Assert.Contains(monitor.Lines, l => l.StartsWith("kept the mean of the weights of epochs 2-4 (validation macro-F1 ", StringComparison.Ordinal));
+        Assert.Contains(monitor.Lines, l => l.StartsWith("kept the mean of the weights of the last 3 epochs (validation macro-F1 ", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -450,11 +450,13 @@ public sealed class NeuralTrainer(NeuralTrainingOptions options, int seed, Probl
     /// are not averaged: they never change.</summary>
     private static Dictionary<string, Tensor> AddToMean(Dictionary<string, Tensor>? mean, nn.Module module, int count)
     {
-        if (mean == null || count == 1)
+        if (count == 1)
         {
             DisposeAll(mean);
             return CloneWeights(module);
         }
+        // Epochs 2..k of the window find the mean begun at its first epoch (restored from best.bin on a resume).
+        if (mean == null) throw new InvalidOperationException($"weight averaging: no mean of the first {count - 1} epochs to add to");
         using var _ = torch.no_grad();
         foreach (var (name, weight) in module.state_dict())
             if (weight.is_floating_point())
